@@ -1,0 +1,46 @@
+//! `scalebridge`: the command-line front end. All science lives in the `scalebridge` library;
+//! this binary parses arguments, shows progress, and maps errors to exit codes
+//! (0 success, 1 computation failure, 2 bad input).
+
+mod cli;
+mod commands;
+mod progress;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    if let Some(threads) = args.threads {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+        {
+            eprintln!("error: cannot start {threads} threads: {e}");
+            return ExitCode::from(1);
+        }
+    }
+    match commands::run(args.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let mut msg = format!("error: {err}");
+            for cause in err.chain().skip(1) {
+                msg.push_str(&format!(": {cause}"));
+            }
+            eprintln!("{msg}");
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}
+
+/// 2 for bad input (anything the library classifies so), 1 otherwise.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    match err
+        .chain()
+        .find_map(|e| e.downcast_ref::<scalebridge::Error>())
+    {
+        Some(e) if e.is_bad_input() => 2,
+        Some(_) => 1,
+        None => 1,
+    }
+}

@@ -1,0 +1,9 @@
+//! Files in and out: NumPy `.npy`/`.npz`, JSON manifests — always written atomically.
+
+pub mod atomic;
+pub mod manifest;
+pub mod npz;
+
+pub use atomic::{create_dir, write_atomic};
+pub use manifest::{FORMAT_VERSION, manifest};
+pub use npz::{read_npy_f64_1d, write_experiments, write_trajectories};

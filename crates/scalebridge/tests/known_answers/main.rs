@@ -1,0 +1,8 @@
+//! Known-answer and statistical tests of the fine systems and experiments.
+//! Statistical tolerances come from the sample size; every test uses a fixed seed.
+
+mod advdiff;
+mod burgers;
+mod experiments;
+mod stats;
+mod synthetic;
