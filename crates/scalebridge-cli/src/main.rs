@@ -25,7 +25,11 @@ fn main() -> ExitCode {
         Err(err) => {
             let mut msg = format!("error: {err}");
             for cause in err.chain().skip(1) {
-                msg.push_str(&format!(": {cause}"));
+                let text = cause.to_string();
+                // library errors already quote their source
+                if !msg.contains(&text) {
+                    msg.push_str(&format!(": {text}"));
+                }
             }
             eprintln!("{msg}");
             ExitCode::from(exit_code(&err))

@@ -1,4 +1,5 @@
 //! The command line as a user meets it: files written, shapes and dtypes, exit codes, messages.
+#![allow(clippy::unwrap_used)]
 
 use ndarray::{Array1, Array2, Array3};
 use ndarray_npy::{NpzReader, WriteNpyExt};
@@ -302,5 +303,33 @@ fn help_lists_the_simulate_options() {
         "--quiet",
     ] {
         assert!(text.contains(flag), "missing {flag}");
+    }
+}
+
+#[test]
+fn shipped_configs_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
+    for name in ["advdiff", "burgers", "synthetic"] {
+        let out = tmp(&format!("cfg-{name}"));
+        let cfg = root.join(format!("{name}.toml"));
+        // tiny overrides from the command line: the file's values are validated all the same
+        let mut args = vec![
+            "simulate",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--n",
+            "2",
+            "--nf",
+            "100",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if name != "synthetic" {
+            args.extend(["--steps", "5"]);
+        }
+        let res = run(&args);
+        assert!(res.status.success(), "{name}: {}", stderr(&res));
+        assert_eq!(manifest(&out)["system"], name);
     }
 }

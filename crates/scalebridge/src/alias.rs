@@ -18,7 +18,7 @@ impl AliasTable {
         if n == 0 || n > u32::MAX as usize {
             return Err(Error::numerical("alias table", format!("{n} outcomes")));
         }
-        if !total.is_finite() || total <= 0.0 || weights.iter().any(|w| !(*w >= 0.0)) {
+        if !total.is_finite() || total <= 0.0 || weights.iter().any(|w| w.is_nan() || *w < 0.0) {
             return Err(Error::numerical(
                 "alias table",
                 "weights must be finite, non-negative and not all zero",

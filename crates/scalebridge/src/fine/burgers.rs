@@ -132,13 +132,22 @@ impl BurgersWalkers {
         let ext = &walkers.ext;
         let norm = 1.0 / (n as f64 * 2.0 * self.w);
         let (mut lo, mut hi) = (0usize, t);
+        let last = ext.len() - 1;
         for i in 0..n {
             let yi = ext[t + i];
-            while ext[lo] < yi - self.w {
+            let (left, right) = (yi - self.w, yi + self.w);
+            // The window edges move by about one walker per walker: two branch-free steps
+            // cover the common case (lo ≤ t+i always holds, so ext[lo] is in bounds; hi is
+            // clamped to the last index), loops finish the rare longer moves.
+            lo += (ext[lo] < left) as usize;
+            lo += (ext[lo] < left) as usize;
+            while ext[lo] < left {
                 lo += 1;
             }
             hi = hi.max(t + i);
-            while hi + 1 < ext.len() && ext[hi + 1] <= yi + self.w {
+            hi += (hi < last && ext[(hi + 1).min(last)] <= right) as usize;
+            hi += (hi < last && ext[(hi + 1).min(last)] <= right) as usize;
+            while hi < last && ext[hi + 1] <= right {
                 hi += 1;
             }
             f(&mut walkers.ys, i, (hi - lo + 1) as f64 * norm);

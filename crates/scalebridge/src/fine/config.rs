@@ -176,7 +176,7 @@ impl SimulationConfig {
             message: e.message().to_owned()
                 + &e.span()
                     .map(|s| {
-                        let line = text[..s.start].lines().count().max(1);
+                        let line = text[..s.start].matches('\n').count() + 1;
                         format!(" (line {line})")
                     })
                     .unwrap_or_default(),
@@ -287,7 +287,7 @@ impl SimulationConfig {
                     }
                 }
                 if kl + kr > 1.0 {
-                    return Err(Error::param("kl + kr", kl + kr, "<= 1"));
+                    return Err(Error::param("kl + kr", format!("{kl} + {kr}"), "<= 1"));
                 }
                 SystemParams::Advdiff {
                     kl,

@@ -1,5 +1,6 @@
 //! Known-answer and statistical tests of the fine systems and experiments.
 //! Statistical tolerances come from the sample size; every test uses a fixed seed.
+#![allow(clippy::unwrap_used)]
 
 mod advdiff;
 mod burgers;
