@@ -20,6 +20,67 @@ pub struct Cli {
 pub enum Command {
     /// Run controlled experiments (or trajectories) of a fine-scale walker system.
     Simulate(SimulateArgs),
+    /// Learn the coarse evolution law from controlled experiments (sparse Bayesian VB).
+    Learn(LearnArgs),
+    /// Print a learned law as an equation with error bars.
+    Show(ShowArgs),
+    /// Compare the ELBOs of models learned on the same data.
+    Compare(CompareArgs),
+}
+
+/// `scalebridge learn`.
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// Training data: .npz with X0 float64 (N, nc) and counts integer (N, nc).
+    #[arg(long, value_name = "FILE.npz")]
+    pub data: PathBuf,
+    /// Interaction range M of the feature library (2M+1 <= nc).
+    #[arg(long, value_name = "M")]
+    pub range: usize,
+    /// Output directory (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Polynomial order of the library: 1 or 2.
+    #[arg(long, default_value_t = 2)]
+    pub order: usize,
+    /// One noise precision per bin instead of a shared one.
+    #[arg(long)]
+    pub per_bin_noise: bool,
+    /// The periodic domain, when the data file has none: ymin,ymax.
+    #[arg(long, value_name = "YMIN,YMAX", allow_negative_numbers = true)]
+    pub domain: Option<String>,
+    /// Seed of the Monte Carlo draws (reference path only; the fast path is deterministic).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Maximum number of coordinate-ascent sweeps.
+    #[arg(long, default_value_t = 2000)]
+    pub max_iter: usize,
+    /// Convergence: largest coefficient move per sweep, in posterior standard deviations
+    /// (and relative move of the noise level), held for 5 sweeps.
+    #[arg(long, default_value_t = 1e-4)]
+    pub tol: f64,
+    /// Optimiser of the latent states: newton (fast, deterministic) or adam (the paper's
+    /// Monte Carlo reference path).
+    #[arg(long, default_value = "newton", value_name = "METHOD")]
+    pub method: String,
+    /// No progress bar and no printed law.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `scalebridge show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A directory written by `scalebridge learn`.
+    pub dir: PathBuf,
+}
+
+/// `scalebridge compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Directories written by `scalebridge learn` on the same data.
+    #[arg(required = true, num_args = 2..)]
+    pub dirs: Vec<PathBuf>,
 }
 
 /// `scalebridge simulate`.

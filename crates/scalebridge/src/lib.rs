@@ -38,6 +38,7 @@ pub mod error;
 pub mod evolution;
 pub mod experiments;
 pub mod fine;
+pub mod inference;
 pub mod io;
 pub mod lift;
 pub mod restrict;

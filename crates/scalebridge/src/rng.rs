@@ -18,6 +18,8 @@ pub mod purpose {
     pub const EXPERIMENT: u64 = 0x45_58_50;
     /// Replica `r` of a trajectory run.
     pub const TRAJECTORY: u64 = 0x54_52_4a;
+    /// Monte Carlo draws of the reference (ADAM) latent-state optimiser.
+    pub const LATENT: u64 = 0x4c_41_54;
 }
 
 /// SplitMix64 finaliser: a bijective, avalanche-mixing map on `u64`.

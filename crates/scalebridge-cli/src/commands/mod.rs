@@ -1,5 +1,8 @@
 //! One module per subcommand.
 
+mod compare;
+mod learn;
+mod show;
 mod simulate;
 
 use crate::cli::Command;
@@ -8,5 +11,8 @@ use crate::cli::Command;
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Simulate(args) => simulate::run(args),
+        Command::Learn(args) => learn::run(args),
+        Command::Show(args) => show::run(args),
+        Command::Compare(args) => compare::run(args),
     }
 }

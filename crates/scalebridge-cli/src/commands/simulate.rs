@@ -135,10 +135,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         }
     };
     let m = manifest("simulate", fields);
-    io::write_atomic(&args.out.join("manifest.json"), |w| {
-        serde_json::to_writer_pretty(&mut *w, &m).map_err(std::io::Error::other)?;
-        std::io::Write::write_all(w, b"\n")
-    })?;
+    io::write_json(&args.out.join("manifest.json"), &m)?;
     if !args.quiet {
         println!(
             "wrote {} and manifest.json ({} {}, nc = {}, Δt = {}) in {:.2} s",

@@ -4,6 +4,6 @@ pub mod atomic;
 pub mod manifest;
 pub mod npz;
 
-pub use atomic::{create_dir, write_atomic};
+pub use atomic::{create_dir, write_atomic, write_json};
 pub use manifest::{FORMAT_VERSION, manifest};
-pub use npz::{read_npy_f64_1d, write_experiments, write_trajectories};
+pub use npz::{read_npy_f64_1d, write_experiments, write_latent, write_trajectories};

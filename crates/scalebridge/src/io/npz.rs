@@ -76,3 +76,14 @@ pub fn read_npy_f64_1d(path: &Path) -> Result<Vec<f64>> {
     })?;
     Ok(arr.to_vec())
 }
+
+/// Writes `latent.npz`: `mean` and `std` of the latent-state posteriors, `(N, nc)`.
+pub fn write_latent(path: &Path, latent: &crate::inference::Latent) -> Result<()> {
+    write_atomic(path, |f| {
+        let mut w = NpzWriter::new(f);
+        add(&mut w, "mean", &latent.mean)?;
+        add(&mut w, "std", &latent.std)?;
+        w.finish().map_err(io_err)?;
+        Ok(())
+    })
+}

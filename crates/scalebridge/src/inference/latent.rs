@@ -1,0 +1,294 @@
+//! Updates of the latent-state factors `q(X_i) = Normal(μ_i, diag s_i²)` (SPEC A.6): each
+//! maximises
+//!
+//! ```text
+//! F_i = E_q[log p_cf(x_i|X)] − ½ Σ_j ⟨v_j⟩ [(μ_ij − a_ij)² + s_ij²] + Σ_j ln s_ij + const,
+//! a_i = Φ_i μθ,    E_q[log p_cf] = mᵀμ − nf·E_q[ln Σ_k e^{X_k}] + const.
+//! ```
+//!
+//! * [`newton`] (fast path, default): replaces `E[ln Σ e^X]` by the Jensen bound
+//!   `ln Σ_k e^{μ_k + s_k²/2}` — deterministic, still a lower bound, `O(s²)` below the exact
+//!   expectation (≈ ½ nat per experiment at `nf/nc = 100`). The bound is jointly concave in
+//!   `(μ, s)`; `μ` takes Newton steps (the Hessian `nf(diag ρ̃ − ρ̃ρ̃ᵀ) + diag v` is diagonal plus
+//!   rank one, solved by Sherman–Morrison in O(nc)) with backtracking, `s` its fixed point
+//!   `s_j² = 1/(⟨v_j⟩ + nf ρ̃_j)`, `ρ̃ = softmax(μ + s²/2)`.
+//! * [`adam`] (the paper's reference path): reparameterised Monte Carlo gradients of the exact
+//!   `F_i`, `X = μ + s∘ε`, with ADAM on `(μ, ln s)`, a decaying step and Polyak averaging over
+//!   the second half of the steps. `E[mᵀX] = mᵀμ` is used exactly.
+
+use crate::lift::{log_sum_exp, softmax_into};
+use crate::rng::{SbRng, standard_normal};
+
+/// The per-experiment inputs of an update.
+#[derive(Clone, Copy, Debug)]
+pub struct Site<'a> {
+    /// Counts `m_i` (as reals).
+    pub counts: &'a [f64],
+    /// Prior mean `a_i = Φ_i μθ`.
+    pub prior_mean: &'a [f64],
+    /// `⟨v_j⟩` per bin (length `nc`).
+    pub precision: &'a [f64],
+    /// Walkers `nf`.
+    pub nf: f64,
+}
+
+/// `F_i` with the Jensen bound, without the constants (those live in the ELBO).
+pub fn f_jensen(site: &Site<'_>, mu: &[f64], s: &[f64]) -> f64 {
+    let shifted: Vec<f64> = mu.iter().zip(s).map(|(m, s)| m + 0.5 * s * s).collect();
+    let mut f = -site.nf * log_sum_exp(&shifted);
+    for j in 0..mu.len() {
+        let r = mu[j] - site.prior_mean[j];
+        f += site.counts[j] * mu[j] - 0.5 * site.precision[j] * (r * r + s[j] * s[j]) + s[j].ln();
+    }
+    f
+}
+
+/// Fast path: maximises the Jensen-bound `F_i` in place. Returns the number of Newton steps.
+pub fn newton(site: &Site<'_>, mu: &mut [f64], s: &mut [f64]) -> usize {
+    let nc = mu.len();
+    let (nf, v) = (site.nf, site.precision);
+    let mut rho = vec![0.0; nc];
+    let mut shifted = vec![0.0; nc];
+    let tilt = |mu: &[f64], s: &[f64], shifted: &mut [f64], rho: &mut [f64]| {
+        for j in 0..mu.len() {
+            shifted[j] = mu[j] + 0.5 * s[j] * s[j];
+        }
+        softmax_into(shifted, rho);
+    };
+    let start_f = f_jensen(site, mu, s);
+    let (mu0, s0) = (mu.to_vec(), s.to_vec());
+    let mut steps = 0;
+    for _ in 0..100 {
+        steps += 1;
+        // s: fixed point of ∂F/∂s = 0 (a few sweeps; ρ̃ depends on s only weakly)
+        for _ in 0..3 {
+            tilt(mu, s, &mut shifted, &mut rho);
+            for j in 0..nc {
+                s[j] = 1.0 / (v[j] + nf * rho[j]).sqrt();
+            }
+        }
+        tilt(mu, s, &mut shifted, &mut rho);
+        // μ: Newton direction (D − nf ρ̃ρ̃ᵀ)⁻¹ g, D = diag(nf ρ̃ + v)
+        let g: Vec<f64> = (0..nc)
+            .map(|j| site.counts[j] - nf * rho[j] - v[j] * (mu[j] - site.prior_mean[j]))
+            .collect();
+        let d: Vec<f64> = (0..nc).map(|j| nf * rho[j] + v[j]).collect();
+        let dg: Vec<f64> = (0..nc).map(|j| g[j] / d[j]).collect();
+        let dw: Vec<f64> = (0..nc).map(|j| rho[j] / d[j]).collect();
+        let wdg: f64 = (0..nc).map(|j| rho[j] * dg[j]).sum();
+        let wdw: f64 = (0..nc).map(|j| rho[j] * dw[j]).sum();
+        let denom = (1.0 - nf * wdw).max(1e-300);
+        let step: Vec<f64> = (0..nc).map(|j| dg[j] + nf * dw[j] * wdg / denom).collect();
+        let f_now = f_jensen(site, mu, s);
+        let mut t = 1.0;
+        let mut accepted = false;
+        let mut trial = vec![0.0; nc];
+        for _ in 0..40 {
+            for j in 0..nc {
+                trial[j] = mu[j] + t * step[j];
+            }
+            if f_jensen(site, &trial, s) >= f_now {
+                accepted = true;
+                break;
+            }
+            t *= 0.5;
+        }
+        if accepted {
+            mu.copy_from_slice(&trial);
+        }
+        let moved = step.iter().map(|x| (t * x).abs()).fold(0.0, f64::max);
+        if !accepted || moved < 1e-10 {
+            break;
+        }
+    }
+    // safety net: never return a worse state than the one we were given
+    let end_f = f_jensen(site, mu, s);
+    if end_f.is_nan() || end_f < start_f {
+        mu.copy_from_slice(&mu0);
+        s.copy_from_slice(&s0);
+    }
+    steps
+}
+
+/// Reference path: ADAM on the Monte Carlo gradients of the exact `F_i`, in place.
+///
+/// `steps` ADAM steps with `samples` draws each; the step size decays linearly from `lr` to
+/// `lr/10`; the result is the average of the iterates over the second half.
+pub fn adam(
+    site: &Site<'_>,
+    mu: &mut [f64],
+    s: &mut [f64],
+    steps: usize,
+    samples: usize,
+    lr: f64,
+    rng: &mut SbRng,
+) {
+    let nc = mu.len();
+    let (nf, v) = (site.nf, site.precision);
+    let (b1, b2, eps_adam): (f64, f64, f64) = (0.9, 0.999, 1e-8);
+    let mut omega: Vec<f64> = s.iter().map(|x| x.ln()).collect();
+    let mut m1 = vec![0.0; 2 * nc];
+    let mut m2 = vec![0.0; 2 * nc];
+    let mut avg_mu = vec![0.0; nc];
+    let mut avg_om = vec![0.0; nc];
+    let mut n_avg = 0.0;
+    let mut x = vec![0.0; nc];
+    let mut eps = vec![0.0; nc];
+    let mut rho = vec![0.0; nc];
+    let mut e_rho = vec![0.0; nc];
+    let mut e_rho_eps = vec![0.0; nc];
+    for t in 1..=steps {
+        e_rho.fill(0.0);
+        e_rho_eps.fill(0.0);
+        for _ in 0..samples {
+            for j in 0..nc {
+                eps[j] = standard_normal(rng);
+                x[j] = mu[j] + omega[j].exp() * eps[j];
+            }
+            softmax_into(&x, &mut rho);
+            for j in 0..nc {
+                e_rho[j] += rho[j] / samples as f64;
+                e_rho_eps[j] += rho[j] * eps[j] / samples as f64;
+            }
+        }
+        let frac = (t - 1) as f64 / steps as f64;
+        let lr_t = lr * (1.0 - 0.9 * frac);
+        let bc1 = 1.0 - b1.powi(t as i32);
+        let bc2 = 1.0 - b2.powi(t as i32);
+        for j in 0..nc {
+            let sj = omega[j].exp();
+            let g_mu = site.counts[j] - nf * e_rho[j] - v[j] * (mu[j] - site.prior_mean[j]);
+            let g_om = -nf * sj * e_rho_eps[j] - v[j] * sj * sj + 1.0;
+            for (k, g) in [(j, g_mu), (nc + j, g_om)] {
+                m1[k] = b1 * m1[k] + (1.0 - b1) * g;
+                m2[k] = b2 * m2[k] + (1.0 - b2) * g * g;
+                let step = lr_t * (m1[k] / bc1) / ((m2[k] / bc2).sqrt() + eps_adam);
+                if k < nc {
+                    mu[j] += step;
+                } else {
+                    omega[j] += step;
+                }
+            }
+        }
+        if 2 * t > steps {
+            for j in 0..nc {
+                avg_mu[j] += mu[j];
+                avg_om[j] += omega[j];
+            }
+            n_avg += 1.0;
+        }
+    }
+    for j in 0..nc {
+        mu[j] = avg_mu[j] / n_avg;
+        s[j] = (avg_om[j] / n_avg).exp();
+    }
+}
+
+/// Monte Carlo estimate of `E_q[ln Σ_k e^{X_k}]` with `samples` draws.
+pub fn expected_lse_mc(mu: &[f64], s: &[f64], samples: usize, rng: &mut SbRng) -> f64 {
+    let mut x = vec![0.0; mu.len()];
+    let mut acc = 0.0;
+    for _ in 0..samples {
+        for j in 0..mu.len() {
+            x[j] = mu[j] + s[j] * standard_normal(rng);
+        }
+        acc += log_sum_exp(&x);
+    }
+    acc / samples as f64
+}
+
+/// The Jensen bound `ln Σ_k e^{μ_k + s_k²/2} ≥ E_q[ln Σ_k e^{X_k}]`.
+pub fn expected_lse_jensen(mu: &[f64], s: &[f64]) -> f64 {
+    let shifted: Vec<f64> = mu.iter().zip(s).map(|(m, s)| m + 0.5 * s * s).collect();
+    log_sum_exp(&shifted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+
+    fn site<'a>(m: &'a [f64], a: &'a [f64], v: &'a [f64]) -> Site<'a> {
+        Site {
+            counts: m,
+            prior_mean: a,
+            precision: v,
+            nf: m.iter().sum(),
+        }
+    }
+
+    /// At the Newton optimum both gradients of the Jensen-bound F vanish.
+    #[test]
+    fn newton_reaches_a_stationary_point() {
+        let m = [30.0, 5.0, 0.0, 60.0, 5.0];
+        let a = [0.2, -0.3, -1.0, 1.0, 0.1];
+        let v = [3.0; 5];
+        let st = site(&m, &a, &v);
+        let mut mu = [0.0; 5];
+        let mut s = [1.0; 5];
+        let steps = newton(&st, &mut mu, &mut s);
+        assert!(steps < 30, "{steps}");
+        let h = 1e-6;
+        for j in 0..5 {
+            for which in 0..2 {
+                let (mut p, mut q) = ((mu, s), (mu, s));
+                if which == 0 {
+                    p.0[j] += h;
+                    q.0[j] -= h;
+                } else {
+                    p.1[j] += h;
+                    q.1[j] -= h;
+                }
+                let g = (f_jensen(&st, &p.0, &p.1) - f_jensen(&st, &q.0, &q.1)) / (2.0 * h);
+                assert!(g.abs() < 1e-4, "bin {j}, {which}: gradient {g}");
+            }
+        }
+    }
+
+    #[test]
+    fn jensen_bounds_the_expectation_from_above() {
+        let mu = [0.5, -0.2, 0.1, 0.0];
+        let s = [0.3, 0.5, 0.2, 0.4];
+        let mc = expected_lse_mc(&mu, &s, 200_000, &mut stream(4, 0, 0));
+        let j = expected_lse_jensen(&mu, &s);
+        assert!(j > mc, "{j} vs {mc}");
+        assert!(j - mc < 0.1);
+    }
+
+    /// ADAM on the exact F reaches (within its noise) the exact optimum, which differs from
+    /// the Jensen optimum by O(s²): compare at large counts where s is small.
+    #[test]
+    fn adam_agrees_with_newton_when_counts_are_large() {
+        let m = [3000.0, 1500.0, 800.0, 2500.0, 2200.0];
+        let a = [0.0; 5];
+        let v = [1.0; 5];
+        let st = site(&m, &a, &v);
+        let (mut mu_n, mut s_n) = ([0.0; 5], [0.1; 5]);
+        newton(&st, &mut mu_n, &mut s_n);
+        let (mut mu_a, mut s_a) = ([0.0; 5], [0.1; 5]);
+        adam(
+            &st,
+            &mut mu_a,
+            &mut s_a,
+            2000,
+            8,
+            0.02,
+            &mut stream(5, 0, 0),
+        );
+        for j in 0..5 {
+            // posterior std ~ 0.02: agreement to a fraction of it
+            assert!(
+                (mu_n[j] - mu_a[j]).abs() < 0.25 * s_n[j],
+                "mu[{j}] {} vs {}",
+                mu_n[j],
+                mu_a[j]
+            );
+            assert!(
+                (s_n[j] / s_a[j] - 1.0).abs() < 0.1,
+                "s[{j}] {} vs {}",
+                s_n[j],
+                s_a[j]
+            );
+        }
+    }
+}

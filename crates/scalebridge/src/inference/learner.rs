@@ -1,0 +1,316 @@
+//! The coordinate-ascent loop of mean-field VB (the paper's Algorithm 1):
+//!
+//! 1. initialise `q(X_i)` from the counts (`μ_i = clr(m_i + ½)`), `⟨τ⟩ = 10⁻²`, `⟨v⟩ = 1`;
+//! 2. each sweep: update `q(θ)`, `q(τ)`, `q(v)` in closed form ([`super::updates`]), then every
+//!    `q(X_i)` in parallel ([`super::latent`]), then evaluate the ELBO ([`super::elbo`]);
+//! 3. stop when the parameters have settled (see [`super::params`] for what `tol` measures) or
+//!    after `max_iter` sweeps.
+//!
+//! On the fast path every step maximises its block of the (Jensen-bound) ELBO exactly, so the
+//! ELBO never decreases. Per-experiment work runs in parallel with rayon; every sum over
+//! experiments is done afterwards in index order, so the result is bit-identical for any number
+//! of threads. A non-finite ELBO or coefficient stops the fit with a numerical error.
+
+use super::data::TrainingData;
+use super::design::Design;
+use super::elbo::{elbo, theta_tau_terms};
+use super::joint::joint_newton_step;
+use super::latent::{self, Site};
+use super::params::{LatentMethod, ValidParams};
+use super::posterior::{Latent, NoiseVar, Posterior, active_terms};
+use super::updates::{
+    QGamma, QTheta, accelerated_tau, expected_sq_residuals, solve_v, update_tau, update_theta, v_of,
+};
+use crate::error::{Error, Result};
+use crate::evolution::FeatureLibrary;
+use crate::rng::{purpose, stream};
+use ndarray::Array2;
+use rayon::prelude::*;
+
+/// Monte Carlo draws per experiment for the ELBO on the reference path.
+const ELBO_MC_SAMPLES: usize = 256;
+/// Consecutive settled sweeps required for convergence.
+const SETTLED_SWEEPS: usize = 5;
+
+/// What the learner reports after each sweep.
+#[derive(Clone, Copy, Debug)]
+pub struct IterationInfo {
+    /// Sweep number (1-based).
+    pub iteration: usize,
+    /// ELBO after the sweep.
+    pub elbo: f64,
+    /// Mean of `1/⟨v_j⟩` over bins.
+    pub noise_var: f64,
+    /// Largest coefficient move in posterior standard deviations.
+    pub max_move: f64,
+}
+
+/// The learner: validated parameters and a feature library.
+#[derive(Debug)]
+pub struct Learner {
+    params: ValidParams,
+    library: FeatureLibrary,
+}
+
+impl Learner {
+    /// A learner with the polynomial library of the parameters' `range` and `order`.
+    pub fn new(params: ValidParams) -> Result<Self> {
+        let library = FeatureLibrary::polynomial(params.0.range, params.0.order)?;
+        Ok(Learner { params, library })
+    }
+
+    /// A learner with a library of the caller's (custom feature families). The posterior
+    /// records `range`/`order` from the parameters; [`Posterior::library`] can only rebuild
+    /// polynomial libraries.
+    pub fn with_library(params: ValidParams, library: FeatureLibrary) -> Self {
+        Learner { params, library }
+    }
+
+    /// The feature library.
+    pub fn library(&self) -> &FeatureLibrary {
+        &self.library
+    }
+
+    /// Fits the model to `data`; `observer` sees every sweep.
+    pub fn fit(
+        &self,
+        data: &TrainingData,
+        observer: &mut dyn FnMut(&IterationInfo),
+    ) -> Result<(Posterior, Latent)> {
+        let p = &self.params.0;
+        self.library.check(data.nc)?;
+        let (n, nc, l) = (data.n, data.nc, self.library.len());
+        let nf = data.nf as f64;
+        let design = Design::new(&self.library, data);
+
+        // initial q(X): centred log of the counts (with half a walker added), and
+        // s² = 1/(nf ρ(1-ρ) + 1)
+        let mut lat_mean = vec![0.0; n * nc];
+        let mut lat_std = vec![0.0; n * nc];
+        for i in 0..n {
+            let m = data.counts_row(i);
+            let row: Vec<f64> = m.iter().map(|c| (c + 0.5).ln()).collect();
+            let mean = row.iter().sum::<f64>() / nc as f64;
+            for j in 0..nc {
+                lat_mean[i * nc + j] = row[j] - mean;
+                let rho = (m[j] + 0.5) / (nf + 0.5 * nc as f64);
+                lat_std[i * nc + j] = 1.0 / (nf * rho * (1.0 - rho) + 1.0).sqrt();
+            }
+        }
+        let pr = p.priors;
+        let mut q_tau = QGamma::with_means(pr.alpha0 + 0.5, &vec![1e-2; l]);
+        let nv = if p.per_bin_noise { nc } else { 1 };
+        let mut q_v = QGamma::with_means(pr.gamma0 + 0.5, &vec![1.0; nv]);
+        let mut q_theta: Option<QTheta> = None;
+        let mut trace = Vec::new();
+        let mut settled = 0;
+        let mut converged = false;
+        let mut last_parts = Default::default();
+        let mut iterations = 0;
+
+        for it in 1..=p.max_iter {
+            iterations = it;
+            let prev_mean = q_theta.as_ref().map(|q| q.mean.clone());
+            let prev_v = q_v.means();
+            let tau_used = q_tau.means();
+            let mut qt = update_theta(&design, &lat_mean, &q_v.means(), &tau_used)?;
+            q_tau = update_tau(&qt, pr.alpha0, pr.beta0);
+            if p.method == LatentMethod::Newton {
+                // proposal: jump each ARD precision to the limit of its own alternation, refit
+                // q(θ), and keep whichever (q(θ), q(τ)) pair has the higher ELBO
+                let tau_acc = accelerated_tau(&qt, &tau_used, pr.alpha0, pr.beta0);
+                let qt_acc = update_theta(&design, &lat_mean, &q_v.means(), &tau_acc)?;
+                let q_tau_acc = update_tau(&qt_acc, pr.alpha0, pr.beta0);
+                let f = |a: &QTheta, b: &QGamma| {
+                    theta_tau_terms(&design, &lat_mean, &lat_std, a, b, &q_v, &pr)
+                };
+                if f(&qt_acc, &q_tau_acc) > f(&qt, &q_tau) {
+                    qt = qt_acc;
+                    q_tau = q_tau_acc;
+                }
+            }
+            let sq = expected_sq_residuals(&design, &lat_mean, &lat_std, &qt);
+            let mut fixed = sq.clone();
+            for i in 0..n {
+                for j in 0..nc {
+                    fixed[j] -= lat_std[i * nc + j].powi(2);
+                }
+            }
+            let nf_rho: Vec<f64> = (0..n)
+                .flat_map(|i| {
+                    let r = i * nc..(i + 1) * nc;
+                    let shifted: Vec<f64> = lat_mean[r.clone()]
+                        .iter()
+                        .zip(&lat_std[r])
+                        .map(|(m, s)| m + 0.5 * s * s)
+                        .collect();
+                    crate::lift::softmax(&shifted).into_iter().map(|x| nf * x)
+                })
+                .collect();
+            q_v = solve_v(
+                &fixed,
+                &nf_rho,
+                n,
+                pr.gamma0,
+                pr.zeta0,
+                !p.per_bin_noise,
+                &q_v.means(),
+            );
+            let v_means = q_v.means();
+            let precision: Vec<f64> = (0..nc).map(|j| v_of(&v_means, j)).collect();
+            if p.method == LatentMethod::Newton {
+                // joint ascent on (μθ, μ_i): removes the slow θ ↔ X alternation
+                joint_newton_step(
+                    &design,
+                    &data.counts,
+                    nf,
+                    &mut lat_mean,
+                    &lat_std,
+                    &mut qt.mean,
+                    &v_means,
+                    &q_tau.means(),
+                )?;
+            }
+            let a = design.predict(&qt.mean);
+
+            let updated: Vec<(Vec<f64>, Vec<f64>, f64)> = (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    let r = i * nc..(i + 1) * nc;
+                    let site = Site {
+                        counts: data.counts_row(i),
+                        prior_mean: &a[r.clone()],
+                        precision: &precision,
+                        nf,
+                    };
+                    let mut mu = lat_mean[r.clone()].to_vec();
+                    let mut s = lat_std[r].to_vec();
+                    let e_lse = match p.method {
+                        LatentMethod::Newton => {
+                            latent::newton(&site, &mut mu, &mut s);
+                            latent::expected_lse_jensen(&mu, &s)
+                        }
+                        LatentMethod::Adam => {
+                            let mut rng =
+                                stream(p.seed, purpose::LATENT, ((it as u64) << 32) | i as u64);
+                            latent::adam(
+                                &site,
+                                &mut mu,
+                                &mut s,
+                                p.adam_steps,
+                                p.adam_samples,
+                                p.adam_lr,
+                                &mut rng,
+                            );
+                            latent::expected_lse_mc(&mu, &s, ELBO_MC_SAMPLES, &mut rng)
+                        }
+                    };
+                    (mu, s, e_lse)
+                })
+                .collect();
+            let mut e_lse = Vec::with_capacity(n);
+            for (i, (mu, s, e)) in updated.into_iter().enumerate() {
+                lat_mean[i * nc..(i + 1) * nc].copy_from_slice(&mu);
+                lat_std[i * nc..(i + 1) * nc].copy_from_slice(&s);
+                e_lse.push(e);
+            }
+            let parts = elbo(
+                data, &design, &lat_mean, &lat_std, &e_lse, &qt, &q_tau, &q_v, &pr,
+            );
+            let f = parts.total();
+            if !f.is_finite() {
+                return Err(Error::numerical(
+                    "ELBO",
+                    format!("non-finite value {f} at iteration {it}: {parts:?}"),
+                ));
+            }
+            trace.push(f);
+            last_parts = parts;
+
+            let max_move = prev_mean.map_or(f64::INFINITY, |pm| {
+                (0..l)
+                    .map(|k| (qt.mean[k] - pm[k]).abs() / qt.cov[(k, k)].sqrt())
+                    .fold(0.0, f64::max)
+            });
+            let v_move = q_v
+                .means()
+                .iter()
+                .zip(&prev_v)
+                .map(|(a, b)| (a.ln() - b.ln()).abs())
+                .fold(0.0, f64::max);
+            q_theta = Some(qt);
+            observer(&IterationInfo {
+                iteration: it,
+                elbo: f,
+                noise_var: q_v.means().iter().map(|v| 1.0 / v).sum::<f64>() / nv as f64,
+                max_move,
+            });
+            settled = if max_move < p.tol && v_move < p.tol {
+                settled + 1
+            } else {
+                0
+            };
+            if settled >= SETTLED_SWEEPS && it >= p.min_iter {
+                converged = true;
+                break;
+            }
+        }
+
+        let qt = q_theta.ok_or_else(|| Error::numerical("fit", "no iteration ran"))?;
+        let theta_std: Vec<f64> = (0..l).map(|k| qt.cov[(k, k)].sqrt()).collect();
+        let mut contribution = vec![0.0; l];
+        for row in design.phi.chunks_exact(l) {
+            for k in 0..l {
+                contribution[k] += (qt.mean[k] * row[k]).powi(2);
+            }
+        }
+        for c in &mut contribution {
+            *c = (*c / (n * nc) as f64).sqrt();
+        }
+        let v_means = q_v.means();
+        let noise: Vec<f64> = v_means.iter().map(|v| 1.0 / v).collect();
+        let posterior = Posterior {
+            format_version: crate::io::FORMAT_VERSION,
+            names: self.library.names().to_vec(),
+            active: active_terms(&qt.mean, &theta_std, &contribution),
+            theta_cov: (0..l)
+                .map(|r| (0..l).map(|c| qt.cov[(r, c)]).collect())
+                .collect(),
+            theta_mean: qt.mean.clone(),
+            theta_std,
+            contribution,
+            tau_mean: q_tau.means(),
+            tau_shape: q_tau.shape.clone(),
+            tau_rate: q_tau.rate.clone(),
+            noise_var: if p.per_bin_noise {
+                NoiseVar::PerBin(noise)
+            } else {
+                NoiseVar::Shared(noise[0])
+            },
+            noise_shape: q_v.shape.clone(),
+            noise_rate: q_v.rate.clone(),
+            elbo: *trace.last().unwrap_or(&f64::NAN),
+            elbo_terms: last_parts.into(),
+            elbo_trace: trace,
+            iterations,
+            converged,
+            range: p.range,
+            order: p.order,
+            nc,
+            nf: data.nf,
+            n,
+            likelihood: data.likelihood_form(),
+            data_fingerprint: data.fingerprint.clone(),
+            params: p.clone(),
+        };
+        let to_arr = |v: Vec<f64>| {
+            Array2::from_shape_vec((n, nc), v)
+                .map_err(|e| Error::numerical("latent", e.to_string()))
+        };
+        let latent = Latent {
+            mean: to_arr(lat_mean)?,
+            std: to_arr(lat_std)?,
+        };
+        Ok((posterior, latent))
+    }
+}

@@ -1,0 +1,279 @@
+//! The fitted posterior: immutable, separate from the learner, and what everything downstream
+//! (prediction, reports, model comparison) consumes. Saved as `posterior.json`.
+//!
+//! **Which terms are active.** A term is active when both
+//!
+//! 1. its posterior mean is at least 3 posterior standard deviations from zero
+//!    (`|μθ_l| ≥ 3·sqrt(Sθ_ll)`), and
+//! 2. it matters on the training data: its RMS contribution to the predicted mean,
+//!    `c_l = sqrt(mean_{i,j} (μθ_l Φ_i^(j)_l)²)`, is at least 1% of the largest term's.
+//!
+//! The second rule is the scale-aware one: ARD shrinks an irrelevant term towards zero but
+//! mean-field VB is over-confident, so a tiny coefficient can sit many (too small) standard
+//! deviations from zero; it is still pruned if it does not change the law.
+
+use super::data::LikelihoodForm;
+use super::elbo::ElboParts;
+use super::params::LearnerParams;
+use crate::error::{Error, Result};
+use crate::evolution::FeatureLibrary;
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Minimum `|mean|/std` of an active term.
+pub const ACTIVE_MIN_Z: f64 = 3.0;
+/// Minimum share of the largest term's RMS contribution for an active term.
+pub const ACTIVE_MIN_SHARE: f64 = 0.01;
+
+/// `1/⟨v⟩`: one value (shared precision) or one per bin.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum NoiseVar {
+    /// Shared across bins.
+    Shared(f64),
+    /// One per bin.
+    PerBin(Vec<f64>),
+}
+
+impl NoiseVar {
+    /// The values as a slice-like vector.
+    pub fn values(&self) -> Vec<f64> {
+        match self {
+            NoiseVar::Shared(v) => vec![*v],
+            NoiseVar::PerBin(v) => v.clone(),
+        }
+    }
+}
+
+/// Serialisable copy of the ELBO's terms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ElboTerms {
+    pub likelihood: f64,
+    pub latent_prior: f64,
+    pub theta_prior: f64,
+    pub tau_prior: f64,
+    pub v_prior: f64,
+    pub entropy_x: f64,
+    pub entropy_theta: f64,
+    pub entropy_tau: f64,
+    pub entropy_v: f64,
+}
+
+impl From<ElboParts> for ElboTerms {
+    fn from(p: ElboParts) -> Self {
+        ElboTerms {
+            likelihood: p.likelihood,
+            latent_prior: p.latent_prior,
+            theta_prior: p.theta_prior,
+            tau_prior: p.tau_prior,
+            v_prior: p.v_prior,
+            entropy_x: p.entropy_x,
+            entropy_theta: p.entropy_theta,
+            entropy_tau: p.entropy_tau,
+            entropy_v: p.entropy_v,
+        }
+    }
+}
+
+/// The fitted posterior `q(θ) q(τ) q(v)` with its diagnostics.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Posterior {
+    /// Version of this file format.
+    pub format_version: u32,
+    /// Feature names, one per coefficient.
+    pub names: Vec<String>,
+    /// `μθ`.
+    pub theta_mean: Vec<f64>,
+    /// `sqrt(diag Sθ)`.
+    pub theta_std: Vec<f64>,
+    /// `Sθ` (L×L).
+    pub theta_cov: Vec<Vec<f64>>,
+    /// Active terms (see the module docs).
+    pub active: Vec<bool>,
+    /// RMS contribution of each term to the predicted mean over the training data.
+    pub contribution: Vec<f64>,
+    /// `⟨τ_l⟩`.
+    pub tau_mean: Vec<f64>,
+    /// `q(τ_l)` shapes and rates.
+    pub tau_shape: Vec<f64>,
+    pub tau_rate: Vec<f64>,
+    /// `1/⟨v⟩`.
+    pub noise_var: NoiseVar,
+    /// `q(v)` shapes and rates.
+    pub noise_shape: Vec<f64>,
+    pub noise_rate: Vec<f64>,
+    /// Final ELBO, every constant included.
+    pub elbo: f64,
+    /// Its terms.
+    pub elbo_terms: ElboTerms,
+    /// ELBO after every sweep.
+    pub elbo_trace: Vec<f64>,
+    /// Sweeps done.
+    pub iterations: usize,
+    /// Whether the convergence criterion was met (see [`super::params`]).
+    pub converged: bool,
+    /// Interaction range `M` of the polynomial library.
+    #[serde(rename = "M")]
+    pub range: usize,
+    /// Polynomial order of the library.
+    pub order: usize,
+    /// Coarse bins.
+    pub nc: usize,
+    /// Walkers per experiment.
+    pub nf: usize,
+    /// Experiments.
+    #[serde(rename = "N")]
+    pub n: usize,
+    /// Likelihood form used by the ELBO.
+    pub likelihood: LikelihoodForm,
+    /// Fingerprint of the training data.
+    pub data_fingerprint: String,
+    /// The learner's parameters.
+    pub params: LearnerParams,
+}
+
+/// Latent-state posteriors `q(X_i)`: means and standard deviations, `(N, nc)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Latent {
+    pub mean: Array2<f64>,
+    pub std: Array2<f64>,
+}
+
+/// Active flags from means, stds and contributions (the rule of the module docs).
+pub fn active_terms(mean: &[f64], std: &[f64], contribution: &[f64]) -> Vec<bool> {
+    let top = contribution.iter().copied().fold(0.0, f64::max);
+    (0..mean.len())
+        .map(|l| {
+            mean[l].abs() >= ACTIVE_MIN_Z * std[l] && contribution[l] >= ACTIVE_MIN_SHARE * top
+        })
+        .collect()
+}
+
+impl Posterior {
+    /// The feature library the posterior was fitted with (the polynomial library of `M`,
+    /// `order`).
+    pub fn library(&self) -> Result<FeatureLibrary> {
+        let lib = FeatureLibrary::polynomial(self.range, self.order)?;
+        if lib.names() != self.names.as_slice() {
+            return Err(Error::numerical(
+                "posterior",
+                "feature names do not match the polynomial library of its M and order",
+            ));
+        }
+        Ok(lib)
+    }
+
+    /// Reads `posterior.json`.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| Error::data(path, "(json)", e.to_string()))?;
+        let fv = v["format_version"].as_u64();
+        if fv != Some(crate::io::FORMAT_VERSION as u64) {
+            return Err(Error::data(
+                path,
+                "format_version",
+                format!(
+                    "{} is not supported by this scalebridge (format {})",
+                    fv.map_or("missing".to_owned(), |f| f.to_string()),
+                    crate::io::FORMAT_VERSION
+                ),
+            ));
+        }
+        serde_json::from_value(v).map_err(|e| Error::data(path, "(json)", e.to_string()))
+    }
+
+    /// The learned law as an equation, one active term a line with mean ± std, then the pruned
+    /// terms, noise level, ELBO and convergence.
+    pub fn equation(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "X'(j) = Σ θ·φ̃(X)(j) + noise,  φ̃ = feature minus its mean over the {} bins",
+            self.nc
+        );
+        let width = self
+            .names
+            .iter()
+            .zip(&self.active)
+            .filter(|(_, a)| **a)
+            .map(|(n, _)| n.len())
+            .max()
+            .unwrap_or(0);
+        let mut first = true;
+        for l in 0..self.names.len() {
+            if !self.active[l] {
+                continue;
+            }
+            let (m, sd) = (self.theta_mean[l], self.theta_std[l]);
+            let sign = if m < 0.0 { '-' } else { '+' };
+            let lead = if first { "      = " } else { "        " };
+            let _ = writeln!(
+                s,
+                "{lead}{sign} {:.4} ± {:.4}  {:<width$}",
+                m.abs(),
+                sd,
+                self.names[l]
+            );
+            first = false;
+        }
+        if first {
+            let _ = writeln!(s, "      = 0   (no active term)");
+        }
+        let pruned = self.active.iter().filter(|a| !**a).count();
+        let _ = writeln!(
+            s,
+            "pruned: {pruned} of {} terms (|mean| < {ACTIVE_MIN_Z} std, or < {}% of the largest contribution)",
+            self.names.len(),
+            ACTIVE_MIN_SHARE * 100.0
+        );
+        match &self.noise_var {
+            NoiseVar::Shared(v) => {
+                let _ = writeln!(s, "noise:  1/<v> = {v:.3e}  (std {:.3e})", v.sqrt());
+            }
+            NoiseVar::PerBin(v) => {
+                let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = v.iter().copied().fold(0.0, f64::max);
+                let _ = writeln!(
+                    s,
+                    "noise:  1/<v_j> from {lo:.3e} to {hi:.3e} over {} bins",
+                    v.len()
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            "ELBO:   {:.6e}  ({} likelihood, N = {}, nc = {}, nf = {}, M = {}, order {})",
+            self.elbo,
+            match self.likelihood {
+                LikelihoodForm::Positions => "position",
+                LikelihoodForm::Counts => "count",
+            },
+            self.n,
+            self.nc,
+            self.nf,
+            self.range,
+            self.order
+        );
+        let _ = writeln!(
+            s,
+            "{} after {} iterations ({} path)",
+            if self.converged {
+                "converged"
+            } else {
+                "NOT converged"
+            },
+            self.iterations,
+            match self.params.method {
+                super::params::LatentMethod::Newton => "Newton/Jensen",
+                super::params::LatentMethod::Adam => "ADAM/Monte Carlo",
+            }
+        );
+        s
+    }
+}
