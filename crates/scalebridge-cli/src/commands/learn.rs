@@ -35,11 +35,7 @@ pub fn run(args: LearnArgs) -> Result<()> {
         .max_iter(args.max_iter)
         .tol(args.tol)
         .seed(args.seed);
-    let params = LearnerParams {
-        min_iter: params.min_iter.min(params.max_iter),
-        ..params
-    }
-    .check()?;
+    let params = params.check()?;
     let domain = args.domain.as_deref().map(parse_domain).transpose()?;
     let data = TrainingData::from_npz(&args.data, domain)?;
     let learner = Learner::new(params)?;

@@ -2,7 +2,8 @@
 //!
 //! A centred smooth periodic Gaussian random field on the `nc` coarse bins:
 //!
-//! 1. correlation length `ℓ ~ U(corr_min, corr_max)` (in bins) and amplitude
+//! 1. correlation length `ℓ` log-uniform on `[corr_min, corr_max]` (in bins: equal weight per
+//!    octave, from nearly white fields at `ℓ ≈ ¼ bin` to smooth bumps) and amplitude
 //!    `A ~ U(0, amplitude)`;
 //! 2. Fourier modes `k = 1..⌊nc/2⌋` with independent normal coefficients of variance
 //!    `S(k) = exp(-(2πkℓ/nc)²/2)` — the spectrum of a Gaussian covariance `e^{-r²/(2ℓ²)}`;
@@ -56,7 +57,7 @@ impl SmoothRandomField {
     /// One centred field on `nc` bins.
     pub fn sample(&self, nc: usize, rng: &mut SbRng) -> Vec<f64> {
         let amp = self.amplitude * uniform(rng);
-        let ell = self.corr_min + (self.corr_max - self.corr_min) * uniform(rng);
+        let ell = self.corr_min * (self.corr_max / self.corr_min).powf(uniform(rng));
         let mut x = vec![0.0; nc];
         for k in 1..=nc / 2 {
             let w = 2.0 * PI * k as f64 / nc as f64;

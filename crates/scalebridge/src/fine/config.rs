@@ -19,7 +19,7 @@
 //! | `range` (M), `order` | synthetic | 2, 2 | `2M+1 ≤ nc`; 1 or 2 |
 //! | `law` | synthetic | the paper's θ* | table of `"term" = value` |
 //! | `amplitude` | all | advdiff 2.0, burgers 1.0, synthetic 1.0 | ≥ 0 |
-//! | `corr_min`, `corr_max` | all | 1, nc/4 (bins) | `0 < corr_min ≤ corr_max ≤ nc` |
+//! | `corr_min`, `corr_max` | all | 0.25, nc/4 (bins) | `0 < corr_min ≤ corr_max ≤ nc` |
 //!
 //! Walker systems have coarse step `Δt = s·δt`. The amplitude defaults reflect SPEC A.5: the
 //! synthetic law's quadratic terms blow up for large `X`, so it stays ≤ 1; advection–diffusion
@@ -350,10 +350,10 @@ impl SimulationConfig {
                 SystemKind::Advdiff => 2.0,
                 SystemKind::Burgers | SystemKind::Synthetic => 1.0,
             }),
-            corr_min: self.corr_min.unwrap_or(1.0),
+            corr_min: self.corr_min.unwrap_or(0.25),
             corr_max: self
                 .corr_max
-                .unwrap_or((nc as f64 / 4.0).max(self.corr_min.unwrap_or(1.0))),
+                .unwrap_or((nc as f64 / 4.0).max(self.corr_min.unwrap_or(0.25))),
         };
         initial.check(nc)?;
         Ok(ValidConfig {

@@ -90,6 +90,33 @@ impl DisplacementKernel {
     }
 }
 
+impl DisplacementKernel {
+    /// Bin-to-bin transition probabilities `K_b` over one coarse step (SPEC A.8): a walker
+    /// uniform in its bin of width `bin_width`, displaced by `d·δy` with `d ~ P(d)`, ends `b`
+    /// bins away with probability `K_b = Σ_d P(d) · |[bΔy − dδy, (b+1)Δy − dδy) ∩ [0, Δy)| / Δy`.
+    /// Returns `(b, K_b)` for every `b` with `K_b > 0`, ascending.
+    pub fn bin_transitions(&self, dy: f64, bin_width: f64) -> Vec<(i64, f64)> {
+        let s = self.steps as i64;
+        let mut k: std::collections::BTreeMap<i64, f64> = std::collections::BTreeMap::new();
+        for (idx, &p) in self.pmf.iter().enumerate() {
+            if p == 0.0 {
+                continue;
+            }
+            let shift = (idx as i64 - s) as f64 * dy;
+            // the start offset u ∈ [0, Δy) lands b bins away when bΔy ≤ u + shift < (b+1)Δy
+            let lo = (shift / bin_width).floor() as i64;
+            for b in lo..=lo + 1 {
+                let a = (b as f64 * bin_width - shift).max(0.0);
+                let e = ((b + 1) as f64 * bin_width - shift).min(bin_width);
+                if e > a {
+                    *k.entry(b).or_insert(0.0) += p * (e - a) / bin_width;
+                }
+            }
+        }
+        k.into_iter().collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +146,23 @@ mod tests {
             assert!((total - 1.0).abs() < 1e-10, "total {total}");
             assert!((mean - sf * (kr - kl)).abs() < 1e-9);
             assert!((var - sf * ((kl + kr) - (kr - kl).powi(2))).abs() < 1e-8);
+        }
+    }
+
+    /// SPEC A.8: for the paper's values `K_{-2..2} ≈ 0.005, 0.144, 0.535, 0.295, 0.022`.
+    #[test]
+    fn bin_transitions_match_the_spec() {
+        let k = DisplacementKernel::new(0.195, 0.205, 400).unwrap();
+        let kb = k.bin_transitions(3.875e-3, 2.0 / 24.0);
+        let total: f64 = kb.iter().map(|(_, p)| p).sum();
+        assert!((total - 1.0).abs() < 1e-10);
+        let get = |b: i64| kb.iter().find(|(c, _)| *c == b).map_or(0.0, |(_, p)| *p);
+        for (b, want) in [(-2, 0.005), (-1, 0.144), (0, 0.535), (1, 0.295), (2, 0.022)] {
+            assert!(
+                (get(b) - want).abs() < 1.5e-3,
+                "K_{b} = {} vs {want}",
+                get(b)
+            );
         }
     }
 }

@@ -3,6 +3,10 @@
 //! 1. initialise `q(X_i)` from the counts (`μ_i = clr(m_i + ½)`), `⟨τ⟩ = 10⁻²`, `⟨v⟩ = 1`;
 //! 2. each sweep: update `q(θ)`, `q(τ)`, `q(v)` in closed form ([`super::updates`]), then every
 //!    `q(X_i)` in parallel ([`super::latent`]), then evaluate the ELBO ([`super::elbo`]);
+//!    both paths also try the accelerated ARD step ([`super::updates::accelerated_tau`], kept
+//!    only when it raises the ELBO); the fast path in addition solves the `q(v)`–width coupling
+//!    ([`super::updates::solve_v`]) and takes a joint Newton step on `(μθ, μ_i)`
+//!    ([`super::joint`]) — the two slow modes of the plain alternation;
 //! 3. stop when the parameters have settled (see [`super::params`] for what `tol` measures) or
 //!    after `max_iter` sweeps.
 //!
@@ -115,7 +119,7 @@ impl Learner {
             let tau_used = q_tau.means();
             let mut qt = update_theta(&design, &lat_mean, &q_v.means(), &tau_used)?;
             q_tau = update_tau(&qt, pr.alpha0, pr.beta0);
-            if p.method == LatentMethod::Newton {
+            {
                 // proposal: jump each ARD precision to the limit of its own alternation, refit
                 // q(θ), and keep whichever (q(θ), q(τ)) pair has the higher ELBO
                 let tau_acc = accelerated_tau(&qt, &tau_used, pr.alpha0, pr.beta0);
@@ -130,31 +134,17 @@ impl Learner {
                 }
             }
             let sq = expected_sq_residuals(&design, &lat_mean, &lat_std, &qt);
-            let mut fixed = sq.clone();
-            for i in 0..n {
-                for j in 0..nc {
-                    fixed[j] -= lat_std[i * nc + j].powi(2);
-                }
-            }
-            let nf_rho: Vec<f64> = (0..n)
-                .flat_map(|i| {
-                    let r = i * nc..(i + 1) * nc;
-                    let shifted: Vec<f64> = lat_mean[r.clone()]
-                        .iter()
-                        .zip(&lat_std[r])
-                        .map(|(m, s)| m + 0.5 * s * s)
-                        .collect();
-                    crate::lift::softmax(&shifted).into_iter().map(|x| nf * x)
-                })
-                .collect();
-            q_v = solve_v(
-                &fixed,
-                &nf_rho,
+            q_v = coupled_noise_update(
+                &sq,
+                &lat_mean,
+                &lat_std,
                 n,
-                pr.gamma0,
-                pr.zeta0,
-                !p.per_bin_noise,
-                &q_v.means(),
+                nc,
+                nf,
+                &pr,
+                p.per_bin_noise,
+                &q_v,
+                p.method,
             );
             let v_means = q_v.means();
             let precision: Vec<f64> = (0..nc).map(|j| v_of(&v_means, j)).collect();
@@ -313,4 +303,51 @@ impl Learner {
         };
         Ok((posterior, latent))
     }
+}
+
+/// The `q(v)` update coupled to the latent widths ([`solve_v`]): the widths' optimum is
+/// `s² = 1/(v + w)` with `w = nf ρ̃` on the fast path (Jensen bound, `ρ̃ = softmax(μ + s²/2)`)
+/// and `w ≈ nf ρ(1−ρ)` for the exact expectation of the reference path (`ρ = softmax(μ)`, to
+/// O(s²); the ADAM update that follows re-optimises the widths exactly).
+fn coupled_noise_update(
+    sq: &[f64],
+    lat_mean: &[f64],
+    lat_std: &[f64],
+    n: usize,
+    nc: usize,
+    nf: f64,
+    pr: &super::params::Priors,
+    per_bin: bool,
+    q_v: &QGamma,
+    method: LatentMethod,
+) -> QGamma {
+    let mut fixed = sq.to_vec();
+    for i in 0..n {
+        for j in 0..nc {
+            fixed[j] -= lat_std[i * nc + j].powi(2);
+        }
+    }
+    let nf_rho: Vec<f64> = (0..n)
+        .flat_map(|i| {
+            let r = i * nc..(i + 1) * nc;
+            let jensen = method == LatentMethod::Newton;
+            let shifted: Vec<f64> = lat_mean[r.clone()]
+                .iter()
+                .zip(&lat_std[r])
+                .map(|(m, s)| if jensen { m + 0.5 * s * s } else { *m })
+                .collect();
+            crate::lift::softmax(&shifted)
+                .into_iter()
+                .map(move |x| if jensen { nf * x } else { nf * x * (1.0 - x) })
+        })
+        .collect();
+    solve_v(
+        &fixed,
+        &nf_rho,
+        n,
+        pr.gamma0,
+        pr.zeta0,
+        !per_bin,
+        &q_v.means(),
+    )
 }

@@ -24,6 +24,9 @@ pub mod params;
 pub mod posterior;
 pub mod updates;
 
+#[cfg(test)]
+mod elbo_check;
+
 pub use data::{LikelihoodForm, TrainingData};
 pub use learner::{IterationInfo, Learner};
 pub use params::{LatentMethod, LearnerParams, Priors, ValidParams};

@@ -133,6 +133,7 @@ impl LearnerParams {
     /// Maximum number of sweeps.
     pub fn max_iter(mut self, k: usize) -> Self {
         self.max_iter = k;
+        self.min_iter = self.min_iter.min(k);
         self
     }
     /// Convergence tolerance (see the module docs).

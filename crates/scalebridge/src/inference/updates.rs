@@ -24,6 +24,25 @@ pub struct QTheta {
     pub logdet_cov: f64,
 }
 
+impl QTheta {
+    /// `q(θ)` from a mean and a covariance (as stored in `posterior.json`); checks that the
+    /// covariance is positive definite.
+    pub fn from_mean_cov(mean: Vec<f64>, cov: &[Vec<f64>]) -> Result<Self> {
+        let l = mean.len();
+        let cov = Mat::from_fn(l, l, |r, c| cov[r][c]);
+        let llt = cov.llt(Side::Lower).map_err(|e| {
+            Error::numerical("q(θ)", format!("covariance not positive definite ({e:?})"))
+        })?;
+        let lower = llt.L();
+        let logdet_cov = (0..l).map(|k| 2.0 * lower[(k, k)].ln()).sum();
+        Ok(QTheta {
+            mean,
+            cov,
+            logdet_cov,
+        })
+    }
+}
+
 /// Independent Gamma factors `q(x_k) = Gamma(shape_k, rate_k)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QGamma {

@@ -5,5 +5,6 @@
 mod advdiff;
 mod burgers;
 mod experiments;
+mod learn;
 mod stats;
 mod synthetic;
