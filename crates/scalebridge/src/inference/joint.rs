@@ -56,18 +56,27 @@ fn objective(
     e - 0.5 * theta.iter().zip(tau).map(|(t, w)| w * t * t).sum::<f64>()
 }
 
-/// One joint Newton step with backtracking. Updates `theta` and `mu` in place when the
-/// objective increases; returns whether it did.
-pub fn joint_newton_step(
+/// The pieces of the joint Newton system at the current point: the Schur complement `K`, the
+/// reduced right-hand side, and what is needed to back-substitute the `Δμ_i`.
+struct Schur {
+    kmat: Mat<f64>,
+    rhs: Vec<f64>,
+    g_mu: Vec<f64>,
+    dd: Vec<f64>,
+    rho_all: Vec<f64>,
+    coef: Vec<f64>,
+}
+
+fn schur(
     d: &Design,
     counts: &[f64],
     nf: f64,
-    mu: &mut [f64],
+    mu: &[f64],
     s: &[f64],
-    theta: &mut [f64],
+    theta: &[f64],
     v: &[f64],
     tau: &[f64],
-) -> Result<bool> {
+) -> Schur {
     let (n, nc, l) = (d.n, d.nc, d.l);
     let a = d.predict(theta);
     let mut rho = vec![0.0; nc];
@@ -132,6 +141,37 @@ pub fn joint_newton_step(
     for c in 0..l {
         kmat[(c, c)] += tau[c];
     }
+    Schur {
+        kmat,
+        rhs,
+        g_mu,
+        dd,
+        rho_all,
+        coef,
+    }
+}
+
+/// One joint Newton step with backtracking. Updates `theta` and `mu` in place when the
+/// objective increases; returns whether it did.
+pub fn joint_newton_step(
+    d: &Design,
+    counts: &[f64],
+    nf: f64,
+    mu: &mut [f64],
+    s: &[f64],
+    theta: &mut [f64],
+    v: &[f64],
+    tau: &[f64],
+) -> Result<bool> {
+    let (n, nc, l) = (d.n, d.nc, d.l);
+    let Schur {
+        kmat,
+        rhs,
+        g_mu,
+        dd,
+        rho_all,
+        coef,
+    } = schur(d, counts, nf, mu, s, theta, v, tau);
     let llt = kmat.llt(Side::Lower).map_err(|e| {
         Error::numerical(
             "joint Newton step",
@@ -176,4 +216,33 @@ pub fn joint_newton_step(
         t *= 0.5;
     }
     Ok(false)
+}
+
+/// The covariance of `θ` with the latent states integrated out under the Laplace approximation
+/// of the Jensen-bound likelihood at the current point: `K⁻¹`, the inverse Schur complement.
+///
+/// Mean-field VB treats the latent means as data of precision `⟨v⟩` and so reports
+/// `Sθ = (Σ_j ⟨v_j⟩ G_j + diag⟨τ⟩)⁻¹`; but each latent state is only known to
+/// `1/(⟨v⟩ + nf ρ)`, and the effective precision of a data point for `θ` is
+/// `⟨v⟩ nf ρ/(⟨v⟩ + nf ρ)` — far smaller when `⟨v⟩ ≫ nf ρ` (nearly deterministic laws). `K⁻¹`
+/// accounts for that: it is the posterior covariance of `θ` one would get without the
+/// mean-field factorisation between `θ` and the latent states.
+pub fn marginal_theta_cov(
+    d: &Design,
+    counts: &[f64],
+    nf: f64,
+    mu: &[f64],
+    s: &[f64],
+    theta: &[f64],
+    v: &[f64],
+    tau: &[f64],
+) -> Result<Mat<f64>> {
+    let k = schur(d, counts, nf, mu, s, theta, v, tau).kmat;
+    let llt = k.llt(Side::Lower).map_err(|e| {
+        Error::numerical(
+            "marginal covariance of θ",
+            format!("not positive definite ({e:?})"),
+        )
+    })?;
+    Ok(faer::linalg::solvers::DenseSolveCore::inverse(&llt))
 }

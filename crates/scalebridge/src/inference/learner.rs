@@ -18,7 +18,7 @@
 use super::data::TrainingData;
 use super::design::Design;
 use super::elbo::{elbo, theta_tau_terms};
-use super::joint::joint_newton_step;
+use super::joint::{joint_newton_step, marginal_theta_cov};
 use super::latent::{self, Site};
 use super::params::{LatentMethod, ValidParams};
 use super::posterior::{Latent, NoiseVar, Posterior, active_terms};
@@ -248,6 +248,18 @@ impl Learner {
 
         let qt = q_theta.ok_or_else(|| Error::numerical("fit", "no iteration ran"))?;
         let theta_std: Vec<f64> = (0..l).map(|k| qt.cov[(k, k)].sqrt()).collect();
+        let v_final = q_v.means();
+        let marginal = marginal_theta_cov(
+            &design,
+            &data.counts,
+            nf,
+            &lat_mean,
+            &lat_std,
+            &qt.mean,
+            &v_final,
+            &q_tau.means(),
+        )?;
+        let theta_std_marginal: Vec<f64> = (0..l).map(|k| marginal[(k, k)].sqrt()).collect();
         let mut contribution = vec![0.0; l];
         for row in design.phi.chunks_exact(l) {
             for k in 0..l {
@@ -262,7 +274,11 @@ impl Learner {
         let posterior = Posterior {
             format_version: crate::io::FORMAT_VERSION,
             names: self.library.names().to_vec(),
-            active: active_terms(&qt.mean, &theta_std, &contribution),
+            active: active_terms(&qt.mean, &theta_std_marginal, &contribution),
+            theta_cov_marginal: (0..l)
+                .map(|r| (0..l).map(|c| marginal[(r, c)]).collect())
+                .collect(),
+            theta_std_marginal,
             theta_cov: (0..l)
                 .map(|r| (0..l).map(|c| qt.cov[(r, c)]).collect())
                 .collect(),

@@ -1,10 +1,20 @@
 //! The fitted posterior: immutable, separate from the learner, and what everything downstream
 //! (prediction, reports, model comparison) consumes. Saved as `posterior.json`.
 //!
+//! **Two covariances of θ.** `theta_cov` is the mean-field `Sθ` of SPEC A.6. Mean-field VB is
+//! over-confident here because it treats the latent means as data of precision `⟨v⟩`, while
+//! each latent state is itself only known to `1/(⟨v⟩ + nf ρ)`; with a nearly deterministic law
+//! (`⟨v⟩ ≫ nf ρ`) the mean-field standard deviations come out several times too small.
+//! `theta_cov_marginal` is the covariance with the latent states integrated out under the
+//! Laplace approximation at the optimum (the inverse Schur complement of the joint
+//! `(θ, X)` Hessian, [`super::joint::marginal_theta_cov`]); its standard deviations
+//! (`theta_std_marginal`) are the error bars `scalebridge show` prints and the activity rule
+//! uses. The replicate studies in the tests compare both against the actual spread.
+//!
 //! **Which terms are active.** A term is active when both
 //!
-//! 1. its posterior mean is at least 3 posterior standard deviations from zero
-//!    (`|μθ_l| ≥ 3·sqrt(Sθ_ll)`), and
+//! 1. its posterior mean is at least 3 marginal standard deviations from zero
+//!    (`|μθ_l| ≥ 3·theta_std_marginal_l`), and
 //! 2. it matters on the training data: its RMS contribution to the predicted mean,
 //!    `c_l = sqrt(mean_{i,j} (μθ_l Φ_i^(j)_l)²)`, is at least 1% of the largest term's.
 //!
@@ -88,8 +98,12 @@ pub struct Posterior {
     pub theta_mean: Vec<f64>,
     /// `sqrt(diag Sθ)`.
     pub theta_std: Vec<f64>,
-    /// `Sθ` (L×L).
+    /// `Sθ` (L×L), mean field.
     pub theta_cov: Vec<Vec<f64>>,
+    /// Covariance of θ with the latent states integrated out (Laplace), L×L.
+    pub theta_cov_marginal: Vec<Vec<f64>>,
+    /// Its standard deviations: the error bars shown.
+    pub theta_std_marginal: Vec<f64>,
     /// Active terms (see the module docs).
     pub active: Vec<bool>,
     /// RMS contribution of each term to the predicted mean over the training data.
@@ -165,6 +179,20 @@ impl Posterior {
         Ok(lib)
     }
 
+    /// Median over the active terms (all terms if none) of marginal std / mean-field std: how
+    /// much the mean-field factorisation understates the uncertainty of θ.
+    pub fn overconfidence(&self) -> f64 {
+        let mut r: Vec<f64> = (0..self.names.len())
+            .filter(|&l| self.active[l] || !self.active.iter().any(|a| *a))
+            .map(|l| self.theta_std_marginal[l] / self.theta_std[l])
+            .collect();
+        if r.is_empty() {
+            return f64::NAN;
+        }
+        r.sort_by(f64::total_cmp);
+        r[r.len() / 2]
+    }
+
     /// Reads `posterior.json`.
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
@@ -210,7 +238,7 @@ impl Posterior {
             if !self.active[l] {
                 continue;
             }
-            let (m, sd) = (self.theta_mean[l], self.theta_std[l]);
+            let (m, sd) = (self.theta_mean[l], self.theta_std_marginal[l]);
             let sign = if m < 0.0 { '-' } else { '+' };
             let lead = if first { "      = " } else { "        " };
             let _ = writeln!(
@@ -228,9 +256,11 @@ impl Posterior {
         let pruned = self.active.iter().filter(|a| !**a).count();
         let _ = writeln!(
             s,
-            "pruned: {pruned} of {} terms (|mean| < {ACTIVE_MIN_Z} std, or < {}% of the largest contribution)",
+            "pruned: {pruned} of {} terms (|mean| < {ACTIVE_MIN_Z} std, or < {}% of the largest contribution)\n\
+             error bars: marginal std, latent states integrated out (mean-field std: {:.1}x smaller)",
             self.names.len(),
-            ACTIVE_MIN_SHARE * 100.0
+            ACTIVE_MIN_SHARE * 100.0,
+            self.overconfidence()
         );
         match &self.noise_var {
             NoiseVar::Shared(v) => {

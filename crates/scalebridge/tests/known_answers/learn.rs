@@ -60,9 +60,15 @@ fn truth() -> Vec<(String, f64)> {
     LinearLaw::paper_synthetic_terms().into_iter().collect()
 }
 
+/// (mean, marginal std, active) of a named coefficient.
 fn coef(p: &Posterior, name: &str) -> (f64, f64, bool) {
     let l = p.names.iter().position(|n| n == name).unwrap();
-    (p.theta_mean[l], p.theta_std[l], p.active[l])
+    (p.theta_mean[l], p.theta_std_marginal[l], p.active[l])
+}
+
+/// Mean-field std of a named coefficient.
+fn mf_std(p: &Posterior, name: &str) -> f64 {
+    p.theta_std[p.names.iter().position(|n| n == name).unwrap()]
 }
 
 fn active_names(p: &Posterior) -> Vec<String> {
@@ -257,10 +263,9 @@ fn advdiff_small_amplitude(n: usize, seed: u64) -> AdvdiffReplicate {
 /// kernel. What holds (and is asserted): the active first-order terms lie in m ∈ {-2..2} and
 /// include m = -1, 0, +1; θ(-1) > θ(+1) (drift to the right); each matches the least-squares
 /// projection of the exact law `X' = log Σ K_b e^{X_{j-b}}` onto the same terms (which is
-/// `K_{-m}` up to the O(A²) nonlinearity and the absorbed ±2 terms) within 4 posterior std
-/// inflated by 5 — the measured over-confidence of mean-field VB here (see
-/// `advdiff_replicate_study` and the docs) — and any active second-order terms are small
-/// (together < 15% of the largest contribution).
+/// `K_{-m}` up to the O(A²) nonlinearity and the absorbed ±2 terms) within 4 marginal
+/// standard deviations; and any active second-order terms are small (together < 15% of the
+/// largest contribution).
 #[test]
 fn advdiff_small_amplitude_matches_the_kernel() {
     let r = advdiff_small_amplitude(64, 1);
@@ -331,4 +336,165 @@ fn fast_and_reference_paths_agree() {
         newton.iterations, adam.iterations
     );
     assert!(vn < va && vn > 0.5 * va, "{vn} vs {va}");
+}
+
+fn mean_sd(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    let v = x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (m, v.sqrt())
+}
+
+/// The synthetic replicate study of issue 3: N = 64, 128, 256, 8 replicate data sets each.
+/// `cargo test --release -p scalebridge --test known_answers synthetic_replicate_study -- --ignored --nocapture`
+#[test]
+#[ignore = "replicate study (about a minute); run explicitly and report"]
+fn synthetic_replicate_study() {
+    let truth = truth();
+    let mut true_names: Vec<String> = truth.iter().map(|(n, _)| n.clone()).collect();
+    true_names.sort();
+    let mut mean_abs_err = Vec::new();
+    for n in [64usize, 128, 256] {
+        let mut exact = 0;
+        let mut errs = vec![Vec::new(); truth.len()];
+        let mut ests = vec![Vec::new(); truth.len()];
+        let mut stds = vec![Vec::new(); truth.len()];
+        let mut mf_stds = vec![Vec::new(); truth.len()];
+        let mut noises = Vec::new();
+        let mut iters = Vec::new();
+        for rep in 0..8u64 {
+            let d = data(SystemKind::Synthetic, n, 1000 + rep, None, None);
+            let p = fit(&d, LearnerParams::default().range(2));
+            let mut got = active_names(&p);
+            got.sort();
+            if got == true_names {
+                exact += 1;
+            } else {
+                eprintln!("N = {n}, replicate {rep}: active {got:?}");
+            }
+            for (k, (name, value)) in truth.iter().enumerate() {
+                let (m, s, _) = coef(&p, name);
+                errs[k].push((m - value).abs());
+                ests[k].push(m);
+                stds[k].push(s);
+                mf_stds[k].push(mf_std(&p, name));
+            }
+            noises.push(noise(&p));
+            iters.push(p.iterations as f64);
+            assert!(noise(&p) < 1e-3, "N = {n}: 1/<v> = {}", noise(&p));
+        }
+        eprintln!(
+            "N = {n}: exact support in {exact}/8; mean iterations {:.0}; 1/<v> max {:.2e}",
+            mean_sd(&iters).0,
+            noises.iter().copied().fold(0.0, f64::max)
+        );
+        let mut total = 0.0;
+        for (k, (name, value)) in truth.iter().enumerate() {
+            let (em, _) = mean_sd(&errs[k]);
+            let (m, spread) = mean_sd(&ests[k]);
+            let (s, _) = mean_sd(&stds[k]);
+            let (smf, _) = mean_sd(&mf_stds[k]);
+            total += em;
+            eprintln!(
+                "  {name:>14}: truth {value:+.3}, mean {m:+.4}, mean |error| {em:.4}, replicate spread {spread:.4}, marginal std {s:.4} (spread/std {:.2}), mean-field std {smf:.5} (spread/std {:.1})",
+                spread / s,
+                spread / smf
+            );
+        }
+        mean_abs_err.push(total / truth.len() as f64);
+        if n >= 128 {
+            assert!(exact >= 7, "N = {n}: exact support in only {exact}/8");
+        }
+    }
+    eprintln!("mean |error| over the true terms: {mean_abs_err:?}");
+    assert!(mean_abs_err[2] < mean_abs_err[0], "{mean_abs_err:?}");
+}
+
+/// Advection–diffusion replicate study: small amplitude at N = 32 and 64 (8 replicates), the
+/// default amplitude at N = 64 (second-order terms vs the expansion of the exact law).
+#[test]
+#[ignore = "replicate study; run explicitly and report"]
+fn advdiff_replicate_study() {
+    let kb = kernel();
+    eprintln!("K_b: {kb:?}");
+    for n in [32usize, 64] {
+        let mut by_m: std::collections::BTreeMap<i64, (Vec<f64>, Vec<f64>, Vec<f64>)> =
+            Default::default();
+        let mut spurious = 0;
+        for rep in 0..8u64 {
+            let r = advdiff_small_amplitude(n, 2000 + rep);
+            for ((m, v, s), p) in r.first_order.iter().zip(&r.projected) {
+                let e = by_m.entry(*m).or_default();
+                e.0.push(*v);
+                e.1.push(*s);
+                e.2.push(v - p);
+            }
+            if r.active.iter().any(|a| a.contains('*')) {
+                spurious += 1;
+            }
+            eprintln!(
+                "N = {n}, replicate {rep}: {:?} (second-order share {:.3})",
+                r.active, r.second_order_share
+            );
+        }
+        for (m, (v, s, dev)) in &by_m {
+            let k = kb.iter().find(|(b, _)| *b == -m).map_or(0.0, |x| x.1);
+            let (vm, spread) = mean_sd(v);
+            let (sm, _) = mean_sd(s);
+            let (dm, dsd) = mean_sd(dev);
+            eprintln!(
+                "  N = {n}, θ({m:+}): active in {}/8, mean {vm:.4}, K_{{{}}} = {k:.4}, minus projection {dm:+.4} ± {dsd:.4}, spread {spread:.4}, marginal std {sm:.4}, spread/std {:.2}",
+                v.len(),
+                -m,
+                spread / sm
+            );
+        }
+        eprintln!("  N = {n}: replicates with an active second-order term: {spurious}/8");
+    }
+    let d = data(SystemKind::Advdiff, 64, 3000, None, None);
+    let p = fit(&d, LearnerParams::default().range(6));
+    eprintln!("default amplitude (A ~ U(0, 2)), N = 64:\n{}", p.equation());
+    let k = |b: i64| kb.iter().find(|(c, _)| *c == b).map_or(0.0, |x| x.1);
+    for (l, name) in p.names.iter().enumerate() {
+        if !p.active[l] || !name.contains('*') {
+            continue;
+        }
+        // X(j+m1)*X(j+m2): m = -d, so d = -m; expansion ½(K_d − K_d²) on the diagonal, −K_d K_e off it
+        let offs: Vec<i64> = name
+            .split('*')
+            .map(|t| {
+                let inner = &t[2..t.len() - 1];
+                if inner == "j" {
+                    0
+                } else {
+                    inner[1..].parse::<i64>().unwrap()
+                        * if inner.as_bytes()[1] == b'-' { -1 } else { 1 }
+                }
+            })
+            .collect();
+        let (d1, d2) = (-offs[0], -offs[1]);
+        let expansion = if d1 == d2 {
+            0.5 * (k(d1) - k(d1) * k(d1))
+        } else {
+            -k(d1) * k(d2)
+        };
+        eprintln!(
+            "  {name}: learned {:+.4} ± {:.4}, second-order expansion {expansion:+.4}",
+            p.theta_mean[l], p.theta_std_marginal[l]
+        );
+    }
+}
+
+/// Burgers walkers, N = 128, M = 5: the active set in both regimes (report only).
+#[test]
+#[ignore = "report; run explicitly"]
+fn burgers_report() {
+    for amplitude in [0.2, 1.0] {
+        let d = data(SystemKind::Burgers, 128, 4000, Some(amplitude), None);
+        let p = fit(&d, LearnerParams::default().range(5));
+        eprintln!(
+            "Burgers, amplitude {amplitude}, N = 128, M = 5:\n{}",
+            p.equation()
+        );
+    }
 }
