@@ -338,6 +338,9 @@ fn fast_and_reference_paths_agree() {
     assert!(vn < va && vn > 0.5 * va, "{vn} vs {va}");
 }
 
+/// Per coefficient: estimates, marginal stds, deviations from the projection.
+type Samples = (Vec<f64>, Vec<f64>, Vec<f64>);
+
 fn mean_sd(x: &[f64]) -> (f64, f64) {
     let n = x.len() as f64;
     let m = x.iter().sum::<f64>() / n;
@@ -418,8 +421,7 @@ fn advdiff_replicate_study() {
     let kb = kernel();
     eprintln!("K_b: {kb:?}");
     for n in [32usize, 64] {
-        let mut by_m: std::collections::BTreeMap<i64, (Vec<f64>, Vec<f64>, Vec<f64>)> =
-            Default::default();
+        let mut by_m: std::collections::BTreeMap<i64, Samples> = Default::default();
         let mut spurious = 0;
         for rep in 0..8u64 {
             let r = advdiff_small_amplitude(n, 2000 + rep);
