@@ -1,0 +1,298 @@
+//! `scalebridge learn`, `show`, `compare` as a user meets them.
+#![allow(clippy::unwrap_used)]
+
+use ndarray::{Array1, Array2};
+use ndarray_npy::NpzWriter;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scalebridge"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sb-learn-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn simulate(dir: &Path, seed: &str) {
+    let res = run(&[
+        "simulate",
+        "--system",
+        "synthetic",
+        "--n",
+        "24",
+        "--nf",
+        "2000",
+        "--seed",
+        seed,
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+}
+
+#[test]
+fn learn_show_compare_end_to_end() {
+    let dir = tmp("e2e");
+    simulate(&dir, "1");
+    let data = dir.join("experiments.npz");
+    let (m1, m2) = (dir.join("m1"), dir.join("m2"));
+    for (out, range) in [(&m1, "1"), (&m2, "2")] {
+        let res = run(&[
+            "learn",
+            "--data",
+            data.to_str().unwrap(),
+            "--range",
+            range,
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert!(res.status.success(), "{}", stderr(&res));
+    }
+    let post: serde_json::Value =
+        serde_json::from_reader(File::open(m2.join("posterior.json")).unwrap()).unwrap();
+    for key in [
+        "names",
+        "theta_mean",
+        "theta_std",
+        "theta_cov",
+        "active",
+        "noise_var",
+        "elbo",
+        "elbo_trace",
+        "iterations",
+        "converged",
+        "M",
+        "nc",
+        "nf",
+        "theta_std_marginal",
+    ] {
+        assert!(post.get(key).is_some(), "posterior.json lacks {key}");
+    }
+    assert_eq!(post["M"], 2);
+    assert_eq!(post["names"].as_array().unwrap().len(), 20);
+    assert_eq!(post["theta_cov"].as_array().unwrap().len(), 20);
+    let manifest: serde_json::Value =
+        serde_json::from_reader(File::open(m2.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["domain"], serde_json::json!([-1.0, 1.0]));
+    assert_eq!(manifest["dt"], 1.0);
+    let mut z = ndarray_npy::NpzReader::new(File::open(m2.join("latent.npz")).unwrap()).unwrap();
+    let mean: Array2<f64> = z.by_name("mean").unwrap();
+    let std: Array2<f64> = z.by_name("std").unwrap();
+    assert_eq!(mean.shape(), &[24, 24]);
+    assert!(std.iter().all(|s| *s > 0.0));
+
+    let show = run(&["show", m2.to_str().unwrap()]);
+    assert!(show.status.success());
+    let text = String::from_utf8_lossy(&show.stdout);
+    assert!(
+        text.contains("X(j-1)") && text.contains(" ± ") && text.contains("ELBO"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pruned:") && text.contains("noise:"),
+        "{text}"
+    );
+
+    let cmp = run(&["compare", m1.to_str().unwrap(), m2.to_str().unwrap()]);
+    assert!(cmp.status.success(), "{}", stderr(&cmp));
+    let table = String::from_utf8_lossy(&cmp.stdout);
+    assert_eq!(table.lines().count(), 3, "{table}");
+
+    // a model learned on other data is refused
+    let other = tmp("other");
+    simulate(&other, "2");
+    let m3 = other.join("m3");
+    let res = run(&[
+        "learn",
+        "--data",
+        other.join("experiments.npz").to_str().unwrap(),
+        "--range",
+        "1",
+        "--out",
+        m3.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(res.status.success());
+    let cmp = run(&["compare", m1.to_str().unwrap(), m3.to_str().unwrap()]);
+    assert_eq!(cmp.status.code(), Some(2), "{}", stderr(&cmp));
+    assert!(stderr(&cmp).contains("different data"));
+}
+
+/// Writes the arrays of one bad-input case.
+type Filler = Box<dyn FnOnce(&mut NpzWriter<File>)>;
+
+fn write_npz(path: &Path, f: impl FnOnce(&mut NpzWriter<File>)) {
+    let mut w = NpzWriter::new(File::create(path).unwrap());
+    f(&mut w);
+    w.finish().unwrap();
+}
+
+/// Every bad input: exit 2, one line naming the file, the array and the problem.
+#[test]
+fn bad_training_data_is_named() {
+    let dir = tmp("bad");
+    let x0 = Array2::<f64>::zeros((4, 6));
+    let counts = Array2::<i64>::from_elem((4, 6), 10);
+    let mut cases: Vec<(&str, Filler, &str, &str)> = vec![
+        (
+            "missing",
+            Box::new(|w| w.add_array("X0", &Array2::<f64>::zeros((4, 6))).unwrap()),
+            "counts",
+            "missing",
+        ),
+        (
+            "dtype",
+            Box::new(|w| {
+                w.add_array("X0", &Array2::<f32>::zeros((4, 6))).unwrap();
+                w.add_array("counts", &Array2::<i64>::from_elem((4, 6), 10))
+                    .unwrap();
+            }),
+            "X0",
+            "float64",
+        ),
+        (
+            "shape",
+            Box::new(|w| {
+                w.add_array("X0", &Array2::<f64>::zeros((4, 6))).unwrap();
+                w.add_array("counts", &Array2::<i64>::from_elem((4, 5), 10))
+                    .unwrap();
+            }),
+            "counts",
+            "shape",
+        ),
+        (
+            "negative",
+            Box::new(|w| {
+                let mut c = Array2::<i64>::from_elem((4, 6), 10);
+                c[[2, 3]] = -1;
+                c[[2, 4]] = 11;
+                w.add_array("X0", &Array2::<f64>::zeros((4, 6))).unwrap();
+                w.add_array("counts", &c).unwrap();
+            }),
+            "counts",
+            "negative",
+        ),
+        (
+            "rowsum",
+            Box::new(|w| {
+                let mut c = Array2::<i64>::from_elem((4, 6), 10);
+                c[[1, 0]] = 12;
+                w.add_array("X0", &Array2::<f64>::zeros((4, 6))).unwrap();
+                w.add_array("counts", &c).unwrap();
+            }),
+            "counts",
+            "row 1",
+        ),
+        (
+            "nan",
+            Box::new(|w| {
+                let mut x = Array2::<f64>::zeros((4, 6));
+                x[[3, 2]] = f64::NAN;
+                w.add_array("X0", &x).unwrap();
+                w.add_array("counts", &Array2::<i64>::from_elem((4, 6), 10))
+                    .unwrap();
+            }),
+            "X0",
+            "non-finite",
+        ),
+        (
+            "one",
+            Box::new(|w| {
+                w.add_array("X0", &Array2::<f64>::zeros((1, 6))).unwrap();
+                w.add_array("counts", &Array2::<i64>::from_elem((1, 6), 10))
+                    .unwrap();
+            }),
+            "X0",
+            "at least 2",
+        ),
+        (
+            "domain",
+            Box::new(|w| {
+                w.add_array("X0", &Array2::<f64>::zeros((4, 6))).unwrap();
+                w.add_array("counts", &Array2::<i64>::from_elem((4, 6), 10))
+                    .unwrap();
+                w.add_array("domain", &Array1::from(vec![1.0, f64::INFINITY]))
+                    .unwrap();
+            }),
+            "domain",
+            "interval",
+        ),
+    ];
+    // int32 counts from NumPy are accepted
+    let ok = dir.join("int32.npz");
+    write_npz(&ok, |w| {
+        w.add_array("X0", &x0).unwrap();
+        w.add_array("counts", &counts.mapv(|c| c as i32)).unwrap();
+    });
+    let res = run(&[
+        "learn",
+        "--data",
+        ok.to_str().unwrap(),
+        "--range",
+        "1",
+        "--order",
+        "1",
+        "--max-iter",
+        "5",
+        "--quiet",
+        "--out",
+        dir.join("okm").to_str().unwrap(),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    for (name, fill, field, problem) in cases.drain(..) {
+        let p = dir.join(format!("{name}.npz"));
+        write_npz(&p, fill);
+        let res = run(&[
+            "learn",
+            "--data",
+            p.to_str().unwrap(),
+            "--range",
+            "1",
+            "--quiet",
+            "--out",
+            dir.join("m").to_str().unwrap(),
+        ]);
+        let msg = stderr(&res);
+        assert_eq!(res.status.code(), Some(2), "{name}: {msg}");
+        assert!(
+            msg.contains(p.to_str().unwrap()) && msg.contains(field) && msg.contains(problem),
+            "{name}: {msg}"
+        );
+        assert_eq!(msg.trim().lines().count(), 1, "{name}: {msg}");
+    }
+    // M too large for nc = 6: 2M+1 = 7 > 6
+    let res = run(&[
+        "learn",
+        "--data",
+        ok.to_str().unwrap(),
+        "--range",
+        "3",
+        "--quiet",
+        "--out",
+        dir.join("m").to_str().unwrap(),
+    ]);
+    assert_eq!(res.status.code(), Some(2));
+    assert!(
+        stderr(&res).contains("range") && stderr(&res).contains("2M+1"),
+        "{}",
+        stderr(&res)
+    );
+    // a missing model directory for show
+    let res = run(&["show", dir.join("nothing").to_str().unwrap()]);
+    assert_eq!(res.status.code(), Some(2));
+    assert!(stderr(&res).contains("posterior.json"));
+}
