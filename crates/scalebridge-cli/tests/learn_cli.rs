@@ -296,3 +296,32 @@ fn bad_training_data_is_named() {
     assert_eq!(res.status.code(), Some(2));
     assert!(stderr(&res).contains("posterior.json"));
 }
+
+/// Same data, same seed: `posterior.json` is the same bytes on 1 and 2 threads.
+#[test]
+fn posterior_json_is_bit_identical_across_threads() {
+    let dir = tmp("threads");
+    simulate(&dir, "5");
+    let data = dir.join("experiments.npz");
+    let mut outs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.join(format!("m{threads}"));
+        let res = run(&[
+            "--threads",
+            threads,
+            "learn",
+            "--data",
+            data.to_str().unwrap(),
+            "--range",
+            "2",
+            "--seed",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert!(res.status.success(), "{}", stderr(&res));
+        outs.push(std::fs::read(out.join("posterior.json")).unwrap());
+    }
+    assert_eq!(outs[0], outs[1]);
+}
