@@ -2,10 +2,8 @@
 //! advection–diffusion `N = 128, M = 6` (default amplitude), fast path (best of 3) and the
 //! reference ADAM path (once). `cargo bench -p scalebridge --bench learn`.
 
-use scalebridge::experiments::run_controlled;
 use scalebridge::fine::{SimulationConfig, SystemKind};
 use scalebridge::inference::{LatentMethod, Learner, LearnerParams, TrainingData};
-use scalebridge::lift::SoftmaxLift;
 use std::time::Instant;
 
 fn data(system: SystemKind, n: usize) -> TrainingData {
@@ -15,19 +13,7 @@ fn data(system: SystemKind, n: usize) -> TrainingData {
     }
     .validate()
     .expect("config");
-    let sys = cfg.build().expect("system");
-    let lift = SoftmaxLift { domain: cfg.domain };
-    let e = run_controlled(
-        sys.as_ref(),
-        &lift,
-        &cfg.initial,
-        cfg.nc,
-        cfg.nf,
-        n,
-        1,
-        &|_| {},
-    )
-    .expect("experiments");
+    let e = cfg.run_controlled(n, 1, &|_| {}).expect("experiments");
     TrainingData::from_experiments(&e).expect("data")
 }
 

@@ -4,7 +4,7 @@ use crate::cli::SimulateArgs;
 use crate::progress;
 use anyhow::Result;
 use scalebridge::Error;
-use scalebridge::experiments::{Start, run_controlled, run_trajectories};
+use scalebridge::experiments::{Start, run_trajectories};
 use scalebridge::fine::{SimulationConfig, SystemKind};
 use scalebridge::io::{self, manifest, read_npy_f64_1d};
 use scalebridge::lift::SoftmaxLift;
@@ -64,16 +64,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     let written = match args.trajectory {
         None => {
             let pb = progress::bar(args.n as u64, "experiments", args.quiet);
-            let data = run_controlled(
-                system.as_ref(),
-                &lift,
-                &cfg.initial,
-                cfg.nc,
-                cfg.nf,
-                args.n,
-                args.seed,
-                &|k| pb.inc(k),
-            )?;
+            let data = cfg.run_controlled(args.n, args.seed, &|k| pb.inc(k))?;
             pb.finish_and_clear();
             let path = args.out.join("experiments.npz");
             io::write_experiments(&path, &data)?;

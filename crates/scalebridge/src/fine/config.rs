@@ -196,41 +196,29 @@ impl SimulationConfig {
     }
 
     fn reject_foreign(&self, system: SystemKind) -> Result<()> {
-        let set = |b: bool, name: &'static str| b.then_some(name);
-        let foreign: Vec<&str> = match system {
-            SystemKind::Advdiff => vec![
-                set(self.k.is_some(), "k"),
-                set(self.c.is_some(), "c"),
-                set(self.w.is_some(), "w"),
-                set(self.dt.is_some(), "dt"),
-                set(self.range.is_some(), "range"),
-                set(self.order.is_some(), "order"),
-                set(self.law.is_some(), "law"),
-            ],
-            SystemKind::Burgers => vec![
-                set(self.kl.is_some(), "kl"),
-                set(self.kr.is_some(), "kr"),
-                set(self.sampler.is_some(), "sampler"),
-                set(self.dt.is_some(), "dt"),
-                set(self.range.is_some(), "range"),
-                set(self.order.is_some(), "order"),
-                set(self.law.is_some(), "law"),
-            ],
-            SystemKind::Synthetic => vec![
-                set(self.delta_y.is_some(), "delta_y"),
-                set(self.delta_t.is_some(), "delta_t"),
-                set(self.steps.is_some(), "steps"),
-                set(self.kl.is_some(), "kl"),
-                set(self.kr.is_some(), "kr"),
-                set(self.sampler.is_some(), "sampler"),
-                set(self.k.is_some(), "k"),
-                set(self.c.is_some(), "c"),
-                set(self.w.is_some(), "w"),
-            ],
-        }
-        .into_iter()
-        .flatten()
-        .collect();
+        use SystemKind::{Advdiff as A, Burgers as B, Synthetic as S};
+        // each system-specific key with the systems it belongs to
+        let owned: [(&str, bool, &[SystemKind]); 12] = [
+            ("delta_y", self.delta_y.is_some(), &[A, B]),
+            ("delta_t", self.delta_t.is_some(), &[A, B]),
+            ("steps", self.steps.is_some(), &[A, B]),
+            ("kl", self.kl.is_some(), &[A]),
+            ("kr", self.kr.is_some(), &[A]),
+            ("sampler", self.sampler.is_some(), &[A]),
+            ("k", self.k.is_some(), &[B]),
+            ("c", self.c.is_some(), &[B]),
+            ("w", self.w.is_some(), &[B]),
+            ("dt", self.dt.is_some(), &[S]),
+            ("range", self.range.is_some(), &[S]),
+            ("order", self.order.is_some(), &[S]),
+        ];
+        let law = ("law", self.law.is_some(), &[S][..]);
+        let foreign: Vec<&str> = owned
+            .iter()
+            .chain(std::iter::once(&law))
+            .filter(|(_, set, systems)| *set && !systems.contains(&system))
+            .map(|(name, _, _)| *name)
+            .collect();
         match foreign.first() {
             Some(name) => Err(Error::param(
                 name,
@@ -417,6 +405,30 @@ impl ValidConfig {
                 ))
             }
         })
+    }
+
+    /// Builds the system and runs `n` controlled experiments with the softmax lifting and this
+    /// configuration's initial-state distribution (see [`crate::experiments::run_controlled`]).
+    pub fn run_controlled(
+        &self,
+        n: usize,
+        seed: u64,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<crate::experiments::Experiments> {
+        let system = self.build()?;
+        let lift = crate::lift::SoftmaxLift {
+            domain: self.domain,
+        };
+        crate::experiments::run_controlled(
+            system.as_ref(),
+            &lift,
+            &self.initial,
+            self.nc,
+            self.nf,
+            n,
+            seed,
+            progress,
+        )
     }
 
     /// The coarse time step `Δt` (`s·δt` for walkers).

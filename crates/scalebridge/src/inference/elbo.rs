@@ -26,7 +26,7 @@ use statrs::function::gamma::{digamma, ln_gamma};
 use std::f64::consts::{E, PI};
 
 /// The ELBO's terms.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ElboParts {
     pub likelihood: f64,
     pub latent_prior: f64,

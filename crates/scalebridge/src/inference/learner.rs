@@ -296,7 +296,7 @@ impl Learner {
             noise_shape: q_v.shape.clone(),
             noise_rate: q_v.rate.clone(),
             elbo: *trace.last().unwrap_or(&f64::NAN),
-            elbo_terms: last_parts.into(),
+            elbo_terms: last_parts,
             elbo_trace: trace,
             iterations,
             converged,

@@ -57,36 +57,6 @@ impl NoiseVar {
     }
 }
 
-/// Serialisable copy of the ELBO's terms.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ElboTerms {
-    pub likelihood: f64,
-    pub latent_prior: f64,
-    pub theta_prior: f64,
-    pub tau_prior: f64,
-    pub v_prior: f64,
-    pub entropy_x: f64,
-    pub entropy_theta: f64,
-    pub entropy_tau: f64,
-    pub entropy_v: f64,
-}
-
-impl From<ElboParts> for ElboTerms {
-    fn from(p: ElboParts) -> Self {
-        ElboTerms {
-            likelihood: p.likelihood,
-            latent_prior: p.latent_prior,
-            theta_prior: p.theta_prior,
-            tau_prior: p.tau_prior,
-            v_prior: p.v_prior,
-            entropy_x: p.entropy_x,
-            entropy_theta: p.entropy_theta,
-            entropy_tau: p.entropy_tau,
-            entropy_v: p.entropy_v,
-        }
-    }
-}
-
 /// The fitted posterior `q(θ) q(τ) q(v)` with its diagnostics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Posterior {
@@ -121,7 +91,7 @@ pub struct Posterior {
     /// Final ELBO, every constant included.
     pub elbo: f64,
     /// Its terms.
-    pub elbo_terms: ElboTerms,
+    pub elbo_terms: ElboParts,
     /// ELBO after every sweep.
     pub elbo_trace: Vec<f64>,
     /// Sweeps done.

@@ -3,12 +3,11 @@
 //! (minutes); CI runs one-replicate forms.
 
 use scalebridge::evolution::{FeatureLibrary, LinearLaw};
-use scalebridge::experiments::run_controlled;
 use scalebridge::fine::{AdvectionDiffusion, SimulationConfig, SystemKind};
 use scalebridge::inference::{
     LatentMethod, Learner, LearnerParams, NoiseVar, Posterior, TrainingData,
 };
-use scalebridge::lift::{SoftmaxLift, centre};
+use scalebridge::lift::centre;
 
 fn data(
     system: SystemKind,
@@ -25,19 +24,7 @@ fn data(
     }
     .validate()
     .unwrap();
-    let sys = cfg.build().unwrap();
-    let lift = SoftmaxLift { domain: cfg.domain };
-    let e = run_controlled(
-        sys.as_ref(),
-        &lift,
-        &cfg.initial,
-        cfg.nc,
-        cfg.nf,
-        n,
-        seed,
-        &|_| {},
-    )
-    .unwrap();
+    let e = cfg.run_controlled(n, seed, &|_| {}).unwrap();
     TrainingData::from_experiments(&e).unwrap()
 }
 
