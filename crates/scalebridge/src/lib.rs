@@ -41,6 +41,7 @@ pub mod fine;
 pub mod inference;
 pub mod io;
 pub mod lift;
+pub mod prediction;
 pub mod restrict;
 pub mod rng;
 

@@ -20,6 +20,8 @@ pub mod purpose {
     pub const TRAJECTORY: u64 = 0x54_52_4a;
     /// Monte Carlo draws of the reference (ADAM) latent-state optimiser.
     pub const LATENT: u64 = 0x4c_41_54;
+    /// Predictive sample `s`.
+    pub const PREDICT: u64 = 0x50_52_44;
 }
 
 /// SplitMix64 finaliser: a bijective, avalanche-mixing map on `u64`.

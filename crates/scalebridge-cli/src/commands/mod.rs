@@ -2,6 +2,7 @@
 
 mod compare;
 mod learn;
+pub mod predict;
 mod show;
 mod simulate;
 
@@ -14,5 +15,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Learn(args) => learn::run(args),
         Command::Show(args) => show::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Predict(args) => predict::run(args),
     }
 }

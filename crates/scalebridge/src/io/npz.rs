@@ -87,3 +87,65 @@ pub fn write_latent(path: &Path, latent: &crate::inference::Latent) -> Result<()
         Ok(())
     })
 }
+
+/// Writes a density band: `t` `(T+1,)`, `mean`, `q_lo`, `q_hi` `(T+1, B)`.
+pub fn write_band(path: &Path, t: &[f64], band: &crate::prediction::Band) -> Result<()> {
+    write_atomic(path, |f| {
+        let mut w = NpzWriter::new(f);
+        add(&mut w, "t", &Array1::from(t.to_vec()))?;
+        add(&mut w, "mean", &band.mean)?;
+        add(&mut w, "q_lo", &band.q_lo)?;
+        add(&mut w, "q_hi", &band.q_hi)?;
+        w.finish().map_err(io_err)?;
+        Ok(())
+    })
+}
+
+/// Writes the 2-bin probabilities: `t`, `pairs` int64 `(P, 2)`, `mean`, `q_lo`, `q_hi` `(T+1, P)`.
+pub fn write_two_bin(
+    path: &Path,
+    t: &[f64],
+    pairs: &[(usize, usize)],
+    band: &crate::prediction::Band,
+) -> Result<()> {
+    let p = ndarray::Array2::from_shape_fn((pairs.len(), 2), |(i, c)| {
+        if c == 0 { pairs[i].0 as i64 } else { pairs[i].1 as i64 }
+    });
+    write_atomic(path, |f| {
+        let mut w = NpzWriter::new(f);
+        add(&mut w, "t", &Array1::from(t.to_vec()))?;
+        add(&mut w, "pairs", &p)?;
+        add(&mut w, "mean", &band.mean)?;
+        add(&mut w, "q_lo", &band.q_lo)?;
+        add(&mut w, "q_hi", &band.q_hi)?;
+        w.finish().map_err(io_err)?;
+        Ok(())
+    })
+}
+
+fn open_npz(path: &Path) -> Result<ndarray_npy::NpzReader<File>> {
+    let file = File::open(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    ndarray_npy::NpzReader::new(file).map_err(|e| Error::data(path, "(npz)", e.to_string()))
+}
+
+/// Reads `positions` float64 `(R, T+1, nf)` from a `trajectory.npz`.
+pub fn read_trajectory_positions(path: &Path) -> Result<ndarray::Array3<f64>> {
+    let mut z = open_npz(path)?;
+    z.by_name("positions")
+        .map_err(|e| Error::data(path, "positions", format!("expected float64 (R, T+1, nf): {e}")))
+}
+
+/// Reads `latent.npz` (`mean`, `std`, `(N, nc)`).
+pub fn read_latent(path: &Path) -> Result<crate::inference::Latent> {
+    let mut z = open_npz(path)?;
+    let mean = z
+        .by_name("mean")
+        .map_err(|e| Error::data(path, "mean", format!("expected float64 (N, nc): {e}")))?;
+    let std = z
+        .by_name("std")
+        .map_err(|e| Error::data(path, "std", format!("expected float64 (N, nc): {e}")))?;
+    Ok(crate::inference::Latent { mean, std })
+}
