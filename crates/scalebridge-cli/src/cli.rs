@@ -28,16 +28,40 @@ pub enum Command {
     Compare(CompareArgs),
     /// Predict the fine-scale density (and 2-bin probabilities) with credible intervals.
     Predict(PredictArgs),
+    /// The whole pipeline for one system: simulate, learn, reference, predict, report.
+    /// Without a config file: the advection–diffusion demo.
+    Run(RunArgs),
+}
+
+/// `scalebridge run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Pipeline configuration (see configs/); none: the embedded advection–diffusion demo.
+    pub config: Option<PathBuf>,
+    /// Output directory (default: the config's `out`, else `scalebridge-run`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Smaller sizes for a quick check (fewer experiments, samples and replicas).
+    #[arg(long)]
+    pub quick: bool,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// `scalebridge predict`.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct PredictArgs {
     /// A directory written by `scalebridge learn`.
     #[arg(long, value_name = "DIR")]
     pub model: PathBuf,
     /// Start from this fine state: float64 (nf,) positions in .npy.
-    #[arg(long, value_name = "FILE.npy", required_unless_present = "data", conflicts_with = "data")]
+    #[arg(
+        long,
+        value_name = "FILE.npy",
+        required_unless_present = "data",
+        conflicts_with = "data"
+    )]
     pub initial: Option<PathBuf>,
     /// Continue a training experiment: the experiments.npz the model was learned on ...
     #[arg(long, value_name = "FILE.npz", requires = "experiment")]
@@ -49,7 +73,12 @@ pub struct PredictArgs {
     #[arg(long, value_name = "T")]
     pub horizon: usize,
     /// Binnings of the density, each a multiple or a divisor of the model's nc.
-    #[arg(long, value_name = "B1,B2,...", value_delimiter = ',', default_value = "24,96")]
+    #[arg(
+        long,
+        value_name = "B1,B2,...",
+        value_delimiter = ',',
+        default_value = "24,96"
+    )]
     pub bins: Vec<usize>,
     /// Output directory.
     #[arg(long, value_name = "DIR")]
@@ -79,7 +108,7 @@ pub struct PredictArgs {
 }
 
 /// `scalebridge learn`.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct LearnArgs {
     /// Training data: .npz with X0 float64 (N, nc) and counts integer (N, nc).
     #[arg(long, value_name = "FILE.npz")]
@@ -134,7 +163,7 @@ pub struct CompareArgs {
 }
 
 /// `scalebridge simulate`.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct SimulateArgs {
     /// Fine system: advdiff, burgers or synthetic (default: the config's, else advdiff).
     #[arg(long, value_name = "SYSTEM")]

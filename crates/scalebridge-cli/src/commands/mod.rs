@@ -3,6 +3,7 @@
 mod compare;
 mod learn;
 pub mod predict;
+mod run;
 mod show;
 mod simulate;
 
@@ -16,5 +17,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Show(args) => show::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Predict(args) => predict::run(args),
+        Command::Run(args) => run::run(args),
     }
 }

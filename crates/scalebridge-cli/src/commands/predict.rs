@@ -28,8 +28,12 @@ pub struct Outcome {
 pub fn load_model(dir: &Path) -> Result<(Posterior, Value), Error> {
     let posterior = Posterior::load(&dir.join("posterior.json"))?;
     let path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
-    let m: Value = serde_json::from_str(&text).map_err(|e| Error::data(&path, "(json)", e.to_string()))?;
+    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let m: Value =
+        serde_json::from_str(&text).map_err(|e| Error::data(&path, "(json)", e.to_string()))?;
     Ok((posterior, m))
 }
 
@@ -39,7 +43,10 @@ fn parse_pairs(pairs: &[String], nc: usize) -> Result<Vec<(usize, usize)>, Error
         .map(|p| {
             let bad = || Error::param("pairs", p, &format!("k1:k2 with 0 <= k < nc = {nc}"));
             let (a, b) = p.split_once(':').ok_or_else(bad)?;
-            let (a, b): (usize, usize) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
+            let (a, b): (usize, usize) = (
+                a.trim().parse().map_err(|_| bad())?,
+                b.trim().parse().map_err(|_| bad())?,
+            );
             if a >= nc || b >= nc {
                 return Err(bad());
             }
@@ -107,11 +114,21 @@ pub fn execute(args: &PredictArgs) -> Result<Outcome> {
         (Start::from_counts(&bin_counts(&x, &domain, nc)), x.len())
     } else {
         let (Some(path), Some(i)) = (&args.data, args.experiment) else {
-            return Err(Error::param("initial", "none", "--initial FILE.npy or --data FILE --experiment I").into());
+            return Err(Error::param(
+                "initial",
+                "none",
+                "--initial FILE.npy or --data FILE --experiment I",
+            )
+            .into());
         };
         let data = TrainingData::from_npz(path, Some(domain))?;
         if data.fingerprint != posterior.data_fingerprint {
-            return Err(Error::data(path, "X0", "is not the data the model was learned on (fingerprints differ)").into());
+            return Err(Error::data(
+                path,
+                "X0",
+                "is not the data the model was learned on (fingerprints differ)",
+            )
+            .into());
         }
         if i >= data.n {
             return Err(Error::param("experiment", i, &format!("< N = {}", data.n)).into());
@@ -133,10 +150,18 @@ pub fn execute(args: &PredictArgs) -> Result<Outcome> {
             let pos = io::read_trajectory_positions(p)?;
             let (_, steps, rnf) = pos.dim();
             if steps != args.horizon + 1 {
-                return Err(Error::data(p, "positions", format!("{steps} times; the horizon asks for {}", args.horizon + 1)));
+                return Err(Error::data(
+                    p,
+                    "positions",
+                    format!("{steps} times; the horizon asks for {}", args.horizon + 1),
+                ));
             }
             if rnf != nf {
-                return Err(Error::data(p, "positions", format!("{rnf} walkers; the initial state has {nf}")));
+                return Err(Error::data(
+                    p,
+                    "positions",
+                    format!("{rnf} walkers; the initial state has {nf}"),
+                ));
             }
             Ok(pos)
         })
@@ -145,16 +170,32 @@ pub fn execute(args: &PredictArgs) -> Result<Outcome> {
     io::create_dir(&args.out)?;
     let started = Instant::now();
     let densities: Vec<Density> = args.bins.iter().map(|&bins| Density { bins }).collect();
-    let two_bin = TwoBin { pairs: pairs.clone() };
-    let mut observables: Vec<&dyn Observable> = densities.iter().map(|d| d as &dyn Observable).collect();
+    let two_bin = TwoBin {
+        pairs: pairs.clone(),
+    };
+    let mut observables: Vec<&dyn Observable> =
+        densities.iter().map(|d| d as &dyn Observable).collect();
     if !pairs.is_empty() {
         observables.push(&two_bin);
     }
     let pb = progress::bar(args.samples as u64, "samples", args.quiet);
-    let prediction = predict(&posterior, &start, nf, domain, dt, &observables, &params, &|k| pb.inc(k))?;
+    let prediction = predict(
+        &posterior,
+        &start,
+        nf,
+        domain,
+        dt,
+        &observables,
+        &params,
+        &|k| pb.inc(k),
+    )?;
     pb.finish_and_clear();
     for (d, band) in densities.iter().zip(&prediction.bands) {
-        io::write_band(&args.out.join(format!("density_bins{}.npz", d.bins)), &prediction.t, band)?;
+        io::write_band(
+            &args.out.join(format!("density_bins{}.npz", d.bins)),
+            &prediction.t,
+            band,
+        )?;
     }
     if !pairs.is_empty() {
         let band = &prediction.bands[densities.len()];
@@ -167,7 +208,12 @@ pub fn execute(args: &PredictArgs) -> Result<Outcome> {
         }
         let by_bins: serde_json::Map<String, Value> = cov
             .iter()
-            .map(|c| (c.bins.to_string(), serde_json::to_value(c).unwrap_or(Value::Null)))
+            .map(|c| {
+                (
+                    c.bins.to_string(),
+                    serde_json::to_value(c).unwrap_or(Value::Null),
+                )
+            })
             .collect();
         io::write_json(
             &args.out.join("coverage.json"),

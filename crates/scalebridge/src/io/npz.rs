@@ -109,7 +109,11 @@ pub fn write_two_bin(
     band: &crate::prediction::Band,
 ) -> Result<()> {
     let p = ndarray::Array2::from_shape_fn((pairs.len(), 2), |(i, c)| {
-        if c == 0 { pairs[i].0 as i64 } else { pairs[i].1 as i64 }
+        if c == 0 {
+            pairs[i].0 as i64
+        } else {
+            pairs[i].1 as i64
+        }
     });
     write_atomic(path, |f| {
         let mut w = NpzWriter::new(f);
@@ -134,8 +138,13 @@ fn open_npz(path: &Path) -> Result<ndarray_npy::NpzReader<File>> {
 /// Reads `positions` float64 `(R, T+1, nf)` from a `trajectory.npz`.
 pub fn read_trajectory_positions(path: &Path) -> Result<ndarray::Array3<f64>> {
     let mut z = open_npz(path)?;
-    z.by_name("positions")
-        .map_err(|e| Error::data(path, "positions", format!("expected float64 (R, T+1, nf): {e}")))
+    z.by_name("positions").map_err(|e| {
+        Error::data(
+            path,
+            "positions",
+            format!("expected float64 (R, T+1, nf): {e}"),
+        )
+    })
 }
 
 /// Reads `latent.npz` (`mean`, `std`, `(N, nc)`).
@@ -148,4 +157,12 @@ pub fn read_latent(path: &Path) -> Result<crate::inference::Latent> {
         .by_name("std")
         .map_err(|e| Error::data(path, "std", format!("expected float64 (N, nc): {e}")))?;
     Ok(crate::inference::Latent { mean, std })
+}
+
+/// Writes a one-dimensional float64 `.npy` atomically.
+pub fn write_npy_f64_1d(path: &Path, values: &[f64]) -> Result<()> {
+    use ndarray_npy::WriteNpyExt;
+    write_atomic(path, |f| {
+        Array1::from(values.to_vec()).write_npy(f).map_err(io_err)
+    })
 }

@@ -30,7 +30,12 @@ pub struct Coverage {
 }
 
 /// Coverage of a density band (`bins` bins) by the replicas `positions` `(R, T+1, nf)`.
-pub fn coverage(band: &Band, bins: usize, positions: &Array3<f64>, domain: &Domain) -> Result<Coverage> {
+pub fn coverage(
+    band: &Band,
+    bins: usize,
+    positions: &Array3<f64>,
+    domain: &Domain,
+) -> Result<Coverage> {
     let (r, steps, nf) = positions.dim();
     if steps != band.mean.nrows() {
         return Err(Error::param(
@@ -49,7 +54,10 @@ pub fn coverage(band: &Band, bins: usize, positions: &Array3<f64>, domain: &Doma
         let mut inside = 0usize;
         for rep in 0..r {
             let pos: Vec<f64> = positions.slice(ndarray::s![rep, k, ..]).to_vec();
-            let dens: Vec<f64> = bin_counts(&pos, domain, bins).iter().map(|&c| c as f64 * norm).collect();
+            let dens: Vec<f64> = bin_counts(&pos, domain, bins)
+                .iter()
+                .map(|&c| c as f64 * norm)
+                .collect();
             for b in 0..bins {
                 ref_mean[b] += dens[b] / r as f64;
                 if dens[b] >= band.q_lo[[k, b]] && dens[b] <= band.q_hi[[k, b]] {
@@ -58,11 +66,18 @@ pub fn coverage(band: &Band, bins: usize, positions: &Array3<f64>, domain: &Doma
             }
         }
         let c = inside as f64 / (r * bins) as f64;
-        let num: f64 = (0..bins).map(|b| (band.mean[[k, b]] - ref_mean[b]).abs()).sum();
+        let num: f64 = (0..bins)
+            .map(|b| (band.mean[[k, b]] - ref_mean[b]).abs())
+            .sum();
         let den: f64 = ref_mean.iter().map(|v| v.abs()).sum();
         cov.push(c);
         err.push(num / den);
-        width.push((0..bins).map(|b| band.q_hi[[k, b]] - band.q_lo[[k, b]]).sum::<f64>() / bins as f64);
+        width.push(
+            (0..bins)
+                .map(|b| band.q_hi[[k, b]] - band.q_lo[[k, b]])
+                .sum::<f64>()
+                / bins as f64,
+        );
         if k >= 1 {
             inside_total += inside;
             n_total += r * bins;

@@ -51,7 +51,10 @@ impl LiftedSample<'_> {
         let mut out = Vec::with_capacity(self.nf);
         for (j, &m) in self.counts.iter().enumerate() {
             for _ in 0..m {
-                out.push(self.domain.wrap(self.domain.ymin + (j as f64 + uniform(rng)) * dy));
+                out.push(
+                    self.domain
+                        .wrap(self.domain.ymin + (j as f64 + uniform(rng)) * dy),
+                );
             }
         }
         out
@@ -166,6 +169,8 @@ mod tests {
         assert!(check_binning(36, 24).is_err() && check_binning(0, 24).is_err());
         let p = TwoBin::of_counts(&counts, 0, 2);
         assert!((p - 4000.0 * 2000.0 / (6000.0 * 5999.0)).abs() < 1e-15);
-        assert!((TwoBin::of_counts(&counts, 0, 0) - 4000.0 * 3999.0 / (6000.0 * 5999.0)).abs() < 1e-15);
+        assert!(
+            (TwoBin::of_counts(&counts, 0, 0) - 4000.0 * 3999.0 / (6000.0 * 5999.0)).abs() < 1e-15
+        );
     }
 }

@@ -100,7 +100,10 @@ pub fn predict(
     let l = library.len();
     let cov = Mat::from_fn(l, l, |r, c| posterior.theta_cov_marginal[r][c]);
     let llt = cov.llt(Side::Lower).map_err(|e| {
-        Error::numerical("prediction", format!("marginal covariance of θ not positive definite ({e:?})"))
+        Error::numerical(
+            "prediction",
+            format!("marginal covariance of θ not positive definite ({e:?})"),
+        )
     })?;
     let chol = llt.L().to_owned();
     let gammas: Vec<Gamma<f64>> = posterior

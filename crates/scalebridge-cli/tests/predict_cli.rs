@@ -1,0 +1,298 @@
+//! `scalebridge predict` and `scalebridge run` as a user meets them.
+#![allow(clippy::unwrap_used)]
+
+use ndarray::{Array1, Array2};
+use ndarray_npy::WriteNpyExt;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_scalebridge"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sb-predict-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A small model of advection–diffusion and a fine initial state.
+fn setup(dir: &Path) -> (PathBuf, PathBuf) {
+    let data = dir.join("data");
+    let res = run(&[
+        "simulate",
+        "--system",
+        "advdiff",
+        "--n",
+        "32",
+        "--nf",
+        "1200",
+        "--quiet",
+        "--out",
+        s(&data),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let model = dir.join("model");
+    let res = run(&[
+        "learn",
+        "--data",
+        s(&data.join("experiments.npz")),
+        "--range",
+        "2",
+        "--order",
+        "1",
+        "--quiet",
+        "--out",
+        s(&model),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let init = dir.join("x0.npy");
+    Array1::from_iter((0..1200).map(|i| -0.6 + 0.5 * (i as f64 + 0.5) / 1200.0))
+        .write_npy(File::create(&init).unwrap())
+        .unwrap();
+    (model, init)
+}
+
+#[test]
+fn predict_writes_bands_two_bin_and_coverage_bit_for_bit() {
+    let dir = tmp("main");
+    let (model, init) = setup(&dir);
+    let reference = dir.join("ref");
+    let res = run(&[
+        "simulate",
+        "--system",
+        "advdiff",
+        "--n",
+        "10",
+        "--trajectory",
+        "5",
+        "--initial",
+        s(&init),
+        "--quiet",
+        "--out",
+        s(&reference),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let mut bytes = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.join(format!("pred{threads}"));
+        let res = run(&[
+            "--threads",
+            threads,
+            "predict",
+            "--model",
+            s(&model),
+            "--initial",
+            s(&init),
+            "--horizon",
+            "5",
+            "--bins",
+            "24,96,8",
+            "--samples",
+            "200",
+            "--pairs",
+            "3:3,3:5",
+            "--seed",
+            "4",
+            "--reference",
+            s(&reference.join("trajectory.npz")),
+            "--quiet",
+            "--out",
+            s(&out),
+        ]);
+        assert!(res.status.success(), "{}", stderr(&res));
+        bytes.push(std::fs::read(out.join("density_bins96.npz")).unwrap());
+    }
+    assert_eq!(
+        bytes[0], bytes[1],
+        "prediction differs between 1 and 2 threads"
+    );
+    let out = dir.join("pred2");
+    let mut z =
+        ndarray_npy::NpzReader::new(File::open(out.join("density_bins24.npz")).unwrap()).unwrap();
+    let t: Array1<f64> = z.by_name("t").unwrap();
+    let mean: Array2<f64> = z.by_name("mean").unwrap();
+    let lo: Array2<f64> = z.by_name("q_lo").unwrap();
+    let hi: Array2<f64> = z.by_name("q_hi").unwrap();
+    assert_eq!(t.to_vec(), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    assert_eq!(mean.shape(), &[6, 24]);
+    // densities integrate to one: Σ_b ρ_b Δy = 1
+    for k in 0..6 {
+        assert!((mean.row(k).sum() * 2.0 / 24.0 - 1.0).abs() < 1e-12);
+        for b in 0..24 {
+            assert!(lo[[k, b]] <= mean[[k, b]] + 1e-12 && mean[[k, b]] <= hi[[k, b]] + 1e-12);
+        }
+    }
+    let mut z = ndarray_npy::NpzReader::new(File::open(out.join("two_bin.npz")).unwrap()).unwrap();
+    let pairs: Array2<i64> = z.by_name("pairs").unwrap();
+    assert_eq!(pairs, ndarray::array![[3, 3], [3, 5]]);
+    let cov: serde_json::Value =
+        serde_json::from_reader(File::open(out.join("coverage.json")).unwrap()).unwrap();
+    for b in ["24", "96", "8"] {
+        let c = &cov["binnings"][b];
+        assert_eq!(c["coverage"].as_array().unwrap().len(), 6);
+        let total = c["coverage_total"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&total));
+    }
+    // a finer binning gives a wider band (density units)
+    let w = |b: &str| cov["binnings"][b]["band_width"][3].as_f64().unwrap();
+    assert!(w("96") > w("24") && w("24") > w("8"));
+}
+
+#[test]
+fn predict_bad_input_exits_2() {
+    let dir = tmp("bad");
+    let (model, init) = setup(&dir);
+    let outside = dir.join("outside.npy");
+    Array1::from(vec![0.0, 1.5])
+        .write_npy(File::create(&outside).unwrap())
+        .unwrap();
+    let wrong = dir.join("wrong.npy");
+    Array2::<f64>::zeros((2, 2))
+        .write_npy(File::create(&wrong).unwrap())
+        .unwrap();
+    let out = dir.join("p");
+    let none = dir.join("none");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "--model",
+                s(&model),
+                "--initial",
+                s(&outside),
+                "--horizon",
+                "3",
+            ],
+            "domain",
+        ),
+        (
+            vec![
+                "--model",
+                s(&model),
+                "--initial",
+                s(&wrong),
+                "--horizon",
+                "3",
+            ],
+            "1-D",
+        ),
+        (
+            vec!["--model", s(&none), "--initial", s(&init), "--horizon", "3"],
+            "posterior.json",
+        ),
+        (
+            vec![
+                "--model",
+                s(&model),
+                "--initial",
+                s(&init),
+                "--horizon",
+                "0",
+            ],
+            "horizon",
+        ),
+        (
+            vec![
+                "--model",
+                s(&model),
+                "--initial",
+                s(&init),
+                "--horizon",
+                "3",
+                "--level",
+                "1.5",
+            ],
+            "level",
+        ),
+        (
+            vec![
+                "--model",
+                s(&model),
+                "--initial",
+                s(&init),
+                "--horizon",
+                "3",
+                "--bins",
+                "36",
+            ],
+            "bins",
+        ),
+        (
+            vec![
+                "--model",
+                s(&model),
+                "--initial",
+                s(&init),
+                "--horizon",
+                "3",
+                "--pairs",
+                "3:99",
+            ],
+            "pairs",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec!["predict", "--quiet", "--out", s(&out)];
+        args.extend(extra.iter().copied());
+        let res = run(&args);
+        let msg = stderr(&res);
+        assert_eq!(res.status.code(), Some(2), "{args:?}: {msg}");
+        assert!(msg.contains(needle), "{args:?}: {msg}");
+    }
+    // a posterior from an incompatible format version
+    let old = dir.join("old");
+    std::fs::create_dir_all(&old).unwrap();
+    let text = std::fs::read_to_string(model.join("posterior.json")).unwrap();
+    std::fs::write(
+        old.join("posterior.json"),
+        text.replace("\"format_version\": 1", "\"format_version\": 99"),
+    )
+    .unwrap();
+    std::fs::copy(model.join("manifest.json"), old.join("manifest.json")).unwrap();
+    let res = run(&[
+        "predict",
+        "--model",
+        s(&old),
+        "--initial",
+        s(&init),
+        "--horizon",
+        "2",
+        "--quiet",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(res.status.code(), Some(2));
+    assert!(stderr(&res).contains("format_version"), "{}", stderr(&res));
+}
+
+#[test]
+fn run_quick_pipeline() {
+    let dir = tmp("run");
+    let res = run(&["run", "--quick", "--quiet", "--out", s(&dir)]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    for f in [
+        "data/experiments.npz",
+        "model/posterior.json",
+        "reference/trajectory.npz",
+        "prediction/density_bins24.npz",
+        "prediction/density_bins96.npz",
+        "prediction/coverage.json",
+        "initial.npy",
+        "manifest.json",
+    ] {
+        assert!(dir.join(f).exists(), "missing {f}");
+    }
+}
