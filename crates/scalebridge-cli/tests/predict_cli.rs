@@ -132,8 +132,9 @@ fn predict_writes_bands_two_bin_and_coverage_bit_for_bit() {
     // densities integrate to one: Σ_b ρ_b Δy = 1
     for k in 0..6 {
         assert!((mean.row(k).sum() * 2.0 / 24.0 - 1.0).abs() < 1e-12);
+        // (the mean of a skewed predictive distribution may lie outside the central band)
         for b in 0..24 {
-            assert!(lo[[k, b]] <= mean[[k, b]] + 1e-12 && mean[[k, b]] <= hi[[k, b]] + 1e-12);
+            assert!(lo[[k, b]] <= hi[[k, b]] && lo[[k, b]] >= 0.0);
         }
     }
     let mut z = ndarray_npy::NpzReader::new(File::open(out.join("two_bin.npz")).unwrap()).unwrap();

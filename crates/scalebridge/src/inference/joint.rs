@@ -102,7 +102,7 @@ fn schur(
             g_mu[k] = counts[k] - nf * rho[j] - vj * r;
             dd[k] = nf * rho[j] + vj;
             rho_all[k] = rho[j];
-            wdw += rho[j] * rho[j] / dd[k];
+            wdw += rho[j] * vj / dd[k];
             let kij = vj * nf * rho[j] / dd[k];
             let sq = kij.sqrt();
             for (c, phi) in d.row(i, j).iter().enumerate() {
@@ -110,7 +110,8 @@ fn schur(
                 g_theta[c] += vj * r * phi;
             }
         }
-        coef[i] = nf / (1.0 - nf * wdw).max(1e-300);
+        // 1 − nf ρ̃ᵀD⁻¹ρ̃ = Σ_j ρ̃_j v_j/D_j (Σ ρ̃ = 1), without cancellation
+        coef[i] = nf / wdw.max(1e-300);
     }
     // K = Σ k_ij ΦΦᵀ − Σ_i c_i u_i u_iᵀ + diag τ ;  u_i = Φ_iᵀ V D_i⁻¹ ρ̃_i
     let mut kmat = weighted.transpose() * &weighted;

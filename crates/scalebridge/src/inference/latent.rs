@@ -60,13 +60,7 @@ pub fn newton(site: &Site<'_>, mu: &mut [f64], s: &mut [f64]) -> usize {
     let mut steps = 0;
     for _ in 0..100 {
         steps += 1;
-        // s: fixed point of ∂F/∂s = 0 (a few sweeps; ρ̃ depends on s only weakly)
-        for _ in 0..3 {
-            tilt(mu, s, &mut shifted, &mut rho);
-            for j in 0..nc {
-                s[j] = 1.0 / (v[j] + nf * rho[j]).sqrt();
-            }
-        }
+        update_widths(mu, s, nf, v);
         tilt(mu, s, &mut shifted, &mut rho);
         // μ: Newton direction (D − nf ρ̃ρ̃ᵀ)⁻¹ g, D = diag(nf ρ̃ + v)
         let g: Vec<f64> = (0..nc)
@@ -76,8 +70,12 @@ pub fn newton(site: &Site<'_>, mu: &mut [f64], s: &mut [f64]) -> usize {
         let dg: Vec<f64> = (0..nc).map(|j| g[j] / d[j]).collect();
         let dw: Vec<f64> = (0..nc).map(|j| rho[j] / d[j]).collect();
         let wdg: f64 = (0..nc).map(|j| rho[j] * dg[j]).sum();
-        let wdw: f64 = (0..nc).map(|j| rho[j] * dw[j]).sum();
-        let denom = (1.0 - nf * wdw).max(1e-300);
+        // 1 − nf ρ̃ᵀD⁻¹ρ̃ = Σ_j ρ̃_j v_j/(nf ρ̃_j + v_j) (as Σ ρ̃ = 1): a sum of positive terms,
+        // free of the cancellation that the difference suffers when v ≪ nf ρ̃
+        let denom: f64 = (0..nc)
+            .map(|j| rho[j] * v[j] / d[j])
+            .sum::<f64>()
+            .max(1e-300);
         let step: Vec<f64> = (0..nc).map(|j| dg[j] + nf * dw[j] * wdg / denom).collect();
         let f_now = f_jensen(site, mu, s);
         let mut t = 1.0;
@@ -108,6 +106,82 @@ pub fn newton(site: &Site<'_>, mu: &mut [f64], s: &mut [f64]) -> usize {
         s.copy_from_slice(&s0);
     }
     steps
+}
+
+/// Exact maximisation of the Jensen-bound `F_i` over each width `s_j` in turn (Gauss–Seidel),
+/// the means held fixed.
+///
+/// With `u = ln s_j`, `∂F/∂u = 1 − (nf ρ̃_j + v_j) s_j²` decreases in `u` (`F` is concave), and
+/// its root lies in `s_j ∈ [1/√(v_j + nf), 1/√v_j]`; a Newton iteration in `u` safeguarded by
+/// that bracket finds it in a few steps. (The plain fixed-point map `s² ← 1/(v + nf ρ̃)` is not a
+/// contraction when `v` is small and bin `j` nearly empty: `ρ̃_j` then grows like `e^{s_j²/2}`.)
+/// `ρ̃_j = σ(μ_j + s_j²/2 − ln Σ_{k≠j} e^{μ_k + s_k²/2})`, evaluated in log space.
+pub fn update_widths(mu: &[f64], s: &mut [f64], nf: f64, v: &[f64]) {
+    let nc = mu.len();
+    let mut a: Vec<f64> = mu
+        .iter()
+        .zip(s.iter())
+        .map(|(m, s)| m + 0.5 * s * s)
+        .collect();
+    // Σ_k e^{a_k − top}, kept up to date as the a_k change (recomputed when top moves)
+    let mut top = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut z: f64 = a.iter().map(|x| (x - top).exp()).sum();
+    for j in 0..nc {
+        let ej = (a[j] - top).exp();
+        // ln Σ_{k≠j} e^{a_k}: by subtraction unless bin j dominates (then directly)
+        let lz = if nc == 1 {
+            f64::NEG_INFINITY
+        } else if ej < 0.5 * z {
+            top + (z - ej).ln()
+        } else {
+            let others: Vec<f64> = (0..nc).filter(|&k| k != j).map(|k| a[k]).collect();
+            log_sum_exp(&others)
+        };
+        let rho = |u: f64| {
+            let t = mu[j] + 0.5 * (2.0 * u).exp() - lz;
+            if t >= 0.0 {
+                1.0 / (1.0 + (-t).exp())
+            } else {
+                t.exp() / (1.0 + t.exp())
+            }
+        };
+        let (mut lo, mut hi) = (-0.5 * (v[j] + nf).ln(), -0.5 * v[j].ln());
+        // start from one fixed-point step (exact when ρ̃_j does not depend on s_j)
+        let u0 = s[j].ln().clamp(lo, hi);
+        let mut u = (-0.5 * (v[j] + nf * rho(u0)).ln()).clamp(lo, hi);
+        for _ in 0..60 {
+            let s2 = (2.0 * u).exp();
+            let r = rho(u);
+            let phi = 1.0 - (nf * r + v[j]) * s2;
+            if phi > 0.0 {
+                lo = u;
+            } else {
+                hi = u;
+            }
+            let dphi = -2.0 * (nf * r + v[j]) * s2 - nf * r * (1.0 - r) * s2 * s2;
+            let mut next = u - phi / dphi;
+            if !(next > lo && next < hi) {
+                next = 0.5 * (lo + hi);
+            }
+            let done = (next - u).abs() < 1e-10 || hi - lo < 1e-12;
+            u = next;
+            if done {
+                break;
+            }
+        }
+        s[j] = u.exp();
+        let new = mu[j] + 0.5 * s[j] * s[j];
+        if new > top {
+            z = z * (top - new).exp() + 1.0 - ej * (top - new).exp();
+            top = new;
+        } else {
+            z += (new - top).exp() - ej;
+        }
+        a[j] = new;
+        if !(z > 0.0) || !z.is_finite() {
+            z = a.iter().map(|x| (x - top).exp()).sum();
+        }
+    }
 }
 
 /// Reference path: ADAM on the Monte Carlo gradients of the exact `F_i`, in place.
