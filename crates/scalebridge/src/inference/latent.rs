@@ -178,7 +178,7 @@ pub fn update_widths(mu: &[f64], s: &mut [f64], nf: f64, v: &[f64]) {
             z += (new - top).exp() - ej;
         }
         a[j] = new;
-        if !(z > 0.0) || !z.is_finite() {
+        if z.is_nan() || z <= 0.0 || z.is_infinite() {
             z = a.iter().map(|x| (x - top).exp()).sum();
         }
     }
