@@ -1,0 +1,105 @@
+//! `report.html`: self-contained (inline SVG figures, inline CSS), opens offline.
+
+use crate::ReportInput;
+use crate::figures::Figure;
+use scalebridge::Error;
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+pub fn write(path: &Path, input: &ReportInput<'_>, figures: &[Figure]) -> Result<(), Error> {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{}</title><style>\
+         body{{font-family:sans-serif;max-width:1150px;margin:auto;padding:1em;color:#222}}\
+         table{{border-collapse:collapse;margin:0.5em 0}}td,th{{border:1px solid #bbb;padding:2px 8px;text-align:right}}\
+         th{{background:#eef}}pre{{background:#f6f6f6;padding:0.6em}}figure{{margin:1em 0}}svg{{max-width:100%;height:auto}}\
+         </style></head><body>",
+        escape(&input.title)
+    );
+    let _ = write!(h, "<h1>{}</h1><ul>", escape(&input.title));
+    for line in &input.summary {
+        let _ = write!(h, "<li>{}</li>", escape(line));
+    }
+    let _ = write!(
+        h,
+        "</ul><h2>Learned law</h2><pre>{}</pre>",
+        escape(&input.posterior.equation())
+    );
+    if !input.coverage.is_empty() {
+        let _ = write!(
+            h,
+            "<h2>Coverage and error per time</h2><p>Share of (replica, bin) densities inside the {:.0}% band — each replica judged on its own — and the relative L1 error of the predictive mean against the replica mean.</p><table><tr><th>t</th>",
+            100.0 * input.level
+        );
+        for c in input.coverage {
+            let _ = write!(
+                h,
+                "<th>coverage, {} bins</th><th>rel. L1 error, {} bins</th>",
+                c.bins, c.bins
+            );
+        }
+        let _ = write!(h, "</tr>");
+        for (k, t) in input.prediction.t.iter().enumerate() {
+            let _ = write!(h, "<tr><td>{t:.4}</td>");
+            for c in input.coverage {
+                let _ = write!(
+                    h,
+                    "<td>{:.1}%</td><td>{:.3}</td>",
+                    100.0 * c.coverage[k],
+                    c.rel_l1_error[k]
+                );
+            }
+            let _ = write!(h, "</tr>");
+        }
+        let _ = write!(h, "<tr><th>t ≥ Δt</th>");
+        for c in input.coverage {
+            let _ = write!(
+                h,
+                "<th>{:.1}%</th><th>{:.3}</th>",
+                100.0 * c.coverage_total,
+                c.rel_l1_error_mean
+            );
+        }
+        let _ = write!(h, "</tr></table>");
+    }
+    let _ = write!(h, "<h2>Figures</h2>");
+    for f in figures {
+        let _ = write!(
+            h,
+            "<figure><figcaption><b>{}</b> ({}.png, {}.svg)</figcaption>{}</figure>",
+            escape(&f.title),
+            f.stem,
+            f.stem,
+            f.svg_text.trim_start_matches(|c| c != '<')
+        );
+    }
+    let p = input.posterior;
+    let _ = write!(
+        h,
+        "<h2>All coefficients</h2><table><tr><th>#</th><th>term</th><th>mean</th><th>marginal std</th><th>mean-field std</th><th>active</th></tr>"
+    );
+    for l in 0..p.names.len() {
+        let _ = write!(
+            h,
+            "<tr><td>{l}</td><td style=\"text-align:left\">{}</td><td>{:+.5}</td><td>{:.5}</td><td>{:.5}</td><td>{}</td></tr>",
+            escape(&p.names[l]),
+            p.theta_mean[l],
+            p.theta_std_marginal[l],
+            p.theta_std[l],
+            if p.active[l] { "yes" } else { "" }
+        );
+    }
+    let _ = writeln!(
+        h,
+        "</table><p>scalebridge {}</p></body></html>",
+        env!("CARGO_PKG_VERSION")
+    );
+    scalebridge::io::write_atomic(path, |w| std::io::Write::write_all(w, h.as_bytes()))
+}
