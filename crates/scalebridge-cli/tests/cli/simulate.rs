@@ -1,30 +1,10 @@
 //! The command line as a user meets it: files written, shapes and dtypes, exit codes, messages.
-#![allow(clippy::unwrap_used)]
 
+use super::common::*;
 use ndarray::{Array1, Array2, Array3};
 use ndarray_npy::{NpzReader, WriteNpyExt};
 use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_scalebridge"))
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sb-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::path::Path;
 
 fn npz(path: &Path) -> NpzReader<File> {
     NpzReader::new(File::open(path).unwrap()).unwrap()
@@ -82,7 +62,7 @@ fn simulate_writes_experiments_for_every_system() {
 
 #[test]
 fn same_seed_same_bytes_whatever_the_thread_count() {
-    let (a, b) = (tmp("rep-a"), tmp("rep-b"));
+    let (a, b) = (tmp("sim-rep-a"), tmp("sim-rep-b"));
     for (dir, threads) in [(&a, "1"), (&b, "2")] {
         let res = run(&[
             "--threads",
@@ -108,7 +88,7 @@ fn same_seed_same_bytes_whatever_the_thread_count() {
 
 #[test]
 fn trajectory_from_one_fine_state() {
-    let out = tmp("traj");
+    let out = tmp("sim-traj");
     let init = out.join("x0.npy");
     let x0 = Array1::from_iter((0..100).map(|i| -1.0 + 2.0 * (i as f64 + 0.5) / 100.0));
     x0.write_npy(File::create(&init).unwrap()).unwrap();
@@ -142,7 +122,7 @@ fn trajectory_from_one_fine_state() {
 
 #[test]
 fn synthetic_trajectory_from_a_coarse_state() {
-    let out = tmp("traj-syn");
+    let out = tmp("sim-traj-syn");
     let init = out.join("X0.npy");
     Array1::from_iter((0..24).map(|j| 0.3 * (j as f64 * 0.5).sin()))
         .write_npy(File::create(&init).unwrap())
@@ -189,7 +169,7 @@ fn synthetic_trajectory_from_a_coarse_state() {
 /// Each bad input exits with 2 and a one-line message that names the culprit.
 #[test]
 fn bad_input_exits_2_with_a_named_message() {
-    let out = tmp("bad");
+    let out = tmp("sim-bad");
     let o = out.to_str().unwrap();
     let cfg = out.join("bad.toml");
     std::fs::write(&cfg, "kl = 0.7\nkr = 0.6\n").unwrap();
@@ -267,7 +247,7 @@ fn bad_input_exits_2_with_a_named_message() {
 
 #[test]
 fn failed_run_leaves_the_previous_output_intact() {
-    let out = tmp("keep");
+    let out = tmp("sim-keep");
     let o = out.to_str().unwrap();
     let res = run(&["simulate", "--n", "2", "--nf", "50", "--quiet", "--out", o]);
     assert!(res.status.success());

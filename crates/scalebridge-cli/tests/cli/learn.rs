@@ -1,29 +1,10 @@
 //! `scalebridge learn`, `show`, `compare` as a user meets them.
-#![allow(clippy::unwrap_used)]
 
+use super::common::*;
 use ndarray::{Array1, Array2};
 use ndarray_npy::NpzWriter;
 use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scalebridge"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sb-learn-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::path::Path;
 
 fn simulate(dir: &Path, seed: &str) {
     let res = run(&[
@@ -45,7 +26,7 @@ fn simulate(dir: &Path, seed: &str) {
 
 #[test]
 fn learn_show_compare_end_to_end() {
-    let dir = tmp("e2e");
+    let dir = tmp("learn-e2e");
     simulate(&dir, "1");
     let data = dir.join("experiments.npz");
     let (m1, m2) = (dir.join("m1"), dir.join("m2"));
@@ -113,7 +94,7 @@ fn learn_show_compare_end_to_end() {
     assert_eq!(table.lines().count(), 3, "{table}");
 
     // a model learned on other data is refused
-    let other = tmp("other");
+    let other = tmp("learn-other");
     simulate(&other, "2");
     let m3 = other.join("m3");
     let res = run(&[
@@ -144,7 +125,7 @@ fn write_npz(path: &Path, f: impl FnOnce(&mut NpzWriter<File>)) {
 /// Every bad input: exit 2, one line naming the file, the array and the problem.
 #[test]
 fn bad_training_data_is_named() {
-    let dir = tmp("bad");
+    let dir = tmp("learn-bad");
     let x0 = Array2::<f64>::zeros((4, 6));
     let counts = Array2::<i64>::from_elem((4, 6), 10);
     let mut cases: Vec<(&str, Filler, &str, &str)> = vec![
@@ -300,7 +281,7 @@ fn bad_training_data_is_named() {
 /// Same data, same seed: `posterior.json` is the same bytes on 1 and 2 threads.
 #[test]
 fn posterior_json_is_bit_identical_across_threads() {
-    let dir = tmp("threads");
+    let dir = tmp("learn-threads");
     simulate(&dir, "5");
     let data = dir.join("experiments.npz");
     let mut outs = Vec::new();

@@ -1,33 +1,10 @@
 //! `scalebridge predict` and `scalebridge run` as a user meets them.
-#![allow(clippy::unwrap_used)]
 
+use super::common::*;
 use ndarray::{Array1, Array2};
 use ndarray_npy::WriteNpyExt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_scalebridge"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sb-predict-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// A small model of advection–diffusion and a fine initial state.
 fn setup(dir: &Path) -> (PathBuf, PathBuf) {
@@ -68,7 +45,7 @@ fn setup(dir: &Path) -> (PathBuf, PathBuf) {
 
 #[test]
 fn predict_writes_bands_two_bin_and_coverage_bit_for_bit() {
-    let dir = tmp("main");
+    let dir = tmp("pred-main");
     let (model, init) = setup(&dir);
     let reference = dir.join("ref");
     let res = run(&[
@@ -155,7 +132,7 @@ fn predict_writes_bands_two_bin_and_coverage_bit_for_bit() {
 
 #[test]
 fn predict_bad_input_exits_2() {
-    let dir = tmp("bad");
+    let dir = tmp("pred-bad");
     let (model, init) = setup(&dir);
     let outside = dir.join("outside.npy");
     Array1::from(vec![0.0, 1.5])
@@ -281,7 +258,7 @@ fn predict_bad_input_exits_2() {
 
 #[test]
 fn run_quick_pipeline() {
-    let dir = tmp("run");
+    let dir = tmp("pred-run");
     let res = run(&["run", "--quick", "--quiet", "--out", s(&dir)]);
     assert!(res.status.success(), "{}", stderr(&res));
     for f in [
@@ -307,7 +284,7 @@ fn coverage(dir: &Path) -> serde_json::Value {
 /// t ≥ Δt on 24 and on 96 bins, and the 96-bin band is wider.
 #[test]
 fn advdiff_demo_covers_the_replicas_for_50_steps() {
-    let dir = tmp("demo");
+    let dir = tmp("pred-demo");
     let res = run(&["run", "--quiet", "--out", s(&dir)]);
     assert!(res.status.success(), "{}", stderr(&res));
     let c = coverage(&dir);
@@ -325,7 +302,7 @@ fn advdiff_demo_covers_the_replicas_for_50_steps() {
 /// Issue 4's bar for the synthetic law (N = 256): ≥ 90% at 2, 4, 6, 8 Δt on both binnings.
 #[test]
 fn synthetic_covers_the_replicas_at_2_4_6_8() {
-    let dir = tmp("synthetic");
+    let dir = tmp("pred-synthetic");
     let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/run-synthetic.toml");
     let res = run(&["run", s(&cfg), "--quiet", "--out", s(&dir)]);
     assert!(res.status.success(), "{}", stderr(&res));
@@ -342,7 +319,7 @@ fn synthetic_covers_the_replicas_at_2_4_6_8() {
 #[test]
 #[ignore = "about 15 s; run explicitly"]
 fn burgers_pipeline_report() {
-    let dir = tmp("burgers");
+    let dir = tmp("pred-burgers");
     let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/run-burgers.toml");
     let res = run(&["run", s(&cfg), "--out", s(&dir)]);
     assert!(res.status.success(), "{}", stderr(&res));
@@ -359,7 +336,7 @@ fn burgers_pipeline_report() {
 /// Continuing training experiment I (eq. 2.39): t = 0 is the known X0, t = Δt the latent.
 #[test]
 fn predict_continues_a_training_experiment() {
-    let dir = tmp("experiment");
+    let dir = tmp("pred-experiment");
     let (model, _) = setup(&dir);
     let data = dir.join("data/experiments.npz");
     let out = dir.join("pred");

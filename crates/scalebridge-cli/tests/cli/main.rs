@@ -1,0 +1,7 @@
+//! The command line as a user meets it: one test binary, a module per subcommand.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod learn;
+mod predict;
+mod simulate;
