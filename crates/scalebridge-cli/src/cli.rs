@@ -31,6 +31,27 @@ pub enum Command {
     /// The whole pipeline for one system: simulate, learn, reference, predict, report.
     /// Without a config file: the advection–diffusion demo.
     Run(RunArgs),
+    /// The 2D Ising model and inverse renormalisation.
+    #[command(subcommand)]
+    Ising(IsingCommand),
+}
+
+/// `scalebridge ising …`.
+#[derive(Debug, Subcommand)]
+pub enum IsingCommand {
+    /// Exact ln Z/N, E/N, C/N of the periodic L×L torus (Kaufman), printed as JSON.
+    Exact(ExactArgs),
+}
+
+/// `scalebridge ising exact`.
+#[derive(Debug, Args)]
+pub struct ExactArgs {
+    /// Linear size L (>= 2).
+    #[arg(long = "L", value_name = "L")]
+    pub l: usize,
+    /// Coupling K = βJ (> 0); K_c = 0.4406867935097715.
+    #[arg(long = "K", value_name = "K")]
+    pub k: f64,
 }
 
 /// `scalebridge run`.

@@ -40,6 +40,7 @@ pub mod experiments;
 pub mod fine;
 pub mod inference;
 pub mod io;
+pub mod lattice;
 pub mod lift;
 pub mod prediction;
 pub mod restrict;

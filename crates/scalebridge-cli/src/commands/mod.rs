@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod compare;
+mod ising;
 mod learn;
 pub mod predict;
 mod run;
@@ -18,5 +19,6 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Compare(args) => compare::run(args),
         Command::Predict(args) => predict::run(args),
         Command::Run(args) => run::run(args),
+        Command::Ising(cmd) => ising::run(cmd),
     }
 }

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod ising;
 mod learn;
 mod predict;
 mod simulate;

@@ -1,0 +1,14 @@
+//! Lattice models (SPEC Part B): the periodic 2D Ising model.
+//!
+//! | file | holds |
+//! |---|---|
+//! | [`kaufman`] | exact finite-torus `ln Z`, `E/N`, `C/N` (Kaufman 1949), any `L`, `K` |
+//! | [`jet`] | second-order forward-mode derivatives, so `E` and `C` are exact derivatives of `ln Z` |
+
+pub mod jet;
+pub mod kaufman;
+
+pub use kaufman::{ExactIsing, exact};
+
+/// The critical coupling `K_c = ln(1 + √2)/2`.
+pub const K_C: f64 = 0.440_686_793_509_772;
