@@ -4,11 +4,20 @@
 //! |---|---|
 //! | [`kaufman`] | exact finite-torus `ln Z`, `E/N`, `C/N` (Kaufman 1949), any `L`, `K` |
 //! | [`jet`] | second-order forward-mode derivatives, so `E` and `C` are exact derivatives of `ln Z` |
+//! | [`ising`] | configurations, `m`, `e` |
+//! | [`wolff`] | Wolff single-cluster sampler |
+//! | [`estimates`] | ensemble estimates with jackknife-over-blocks errors and `τ_int` |
 
+pub mod estimates;
+pub mod ising;
 pub mod jet;
 pub mod kaufman;
+pub mod wolff;
 
+pub use estimates::{Ensemble, Estimate, estimate};
+pub use ising::Lattice;
 pub use kaufman::{ExactIsing, exact};
+pub use wolff::Wolff;
 
 /// The critical coupling `K_c = ln(1 + √2)/2`.
 pub const K_C: f64 = 0.440_686_793_509_772;

@@ -5,6 +5,7 @@
 mod advdiff;
 mod burgers;
 mod experiments;
+mod ising;
 mod learn;
 mod stats;
 mod synthetic;
