@@ -7,16 +7,22 @@
 //! | [`ising`] | configurations, `m`, `e` |
 //! | [`wolff`] | Wolff single-cluster sampler |
 //! | [`estimates`] | ensemble estimates with jackknife-over-blocks errors and `τ_int` |
+//! | [`restrict`] | majority rule (random tie-breaking) and decimation |
+//! | [`lift`] | the symmetric local coarse-to-fine rule (3, 6, 10 parameters) and its ML fit |
 
 pub mod estimates;
 pub mod ising;
 pub mod jet;
 pub mod kaufman;
+pub mod lift;
+pub mod restrict;
 pub mod wolff;
 
 pub use estimates::{Ensemble, Estimate, estimate};
 pub use ising::Lattice;
 pub use kaufman::{ExactIsing, exact};
+pub use lift::{LiftFit, LiftRule, fit};
+pub use restrict::{decimate, majority_rule};
 pub use wolff::Wolff;
 
 /// The critical coupling `K_c = ln(1 + √2)/2`.
