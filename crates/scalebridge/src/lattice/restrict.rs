@@ -65,7 +65,7 @@ mod tests {
             ties[(c.spins[2] == 1) as usize] += 1;
         }
         // fair coin: 1000 ± 4·sqrt(500)
-        assert!((ties[1] as i32 - 1000).abs() < 90, "{ties:?}");
+        assert!((ties[1] - 1000).abs() < 90, "{ties:?}");
         assert_eq!(decimate(&lat).spins, vec![1, -1, 1, 1]);
     }
 }
