@@ -58,7 +58,7 @@ mod tests {
         ];
         let lat = Lattice { l: 4, spins };
         let mut rng = stream(1, 0, 0);
-        let mut ties = [0, 0];
+        let mut ties = [0i32, 0];
         for _ in 0..2000 {
             let c = majority_rule(&lat, &mut rng);
             assert_eq!((c.spins[0], c.spins[1], c.spins[3]), (1, -1, 1));
