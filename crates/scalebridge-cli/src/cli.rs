@@ -41,6 +41,34 @@ pub enum Command {
 pub enum IsingCommand {
     /// Exact ln Z/N, E/N, C/N of the periodic L×L torus (Kaufman), printed as JSON.
     Exact(ExactArgs),
+    /// Monte Carlo configurations at coupling K, with ensemble observables and error bars.
+    Sample(SampleArgs),
+}
+
+/// `scalebridge ising sample`.
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// Linear size L (even, >= 2).
+    #[arg(long = "L", value_name = "L")]
+    pub l: usize,
+    /// Coupling K = βJ (> 0).
+    #[arg(long = "K", value_name = "K")]
+    pub k: f64,
+    /// Configurations to store (one sweep apart, after thermalisation).
+    #[arg(long, default_value_t = 1000)]
+    pub n: usize,
+    /// Sampler: wolff (the only one so far).
+    #[arg(long, default_value = "wolff", value_parser = ["wolff"])]
+    pub algo: String,
+    /// Random seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output directory: configs.npy (int8 (n, L, L)), observables.json, manifest.json.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// `scalebridge ising exact`.

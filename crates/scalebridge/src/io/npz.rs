@@ -166,3 +166,9 @@ pub fn write_npy_f64_1d(path: &Path, values: &[f64]) -> Result<()> {
         Array1::from(values.to_vec()).write_npy(f).map_err(io_err)
     })
 }
+
+/// Writes spin configurations as int8 `(n, L, L)` `.npy`, atomically.
+pub fn write_configs(path: &Path, configs: &ndarray::Array3<i8>) -> Result<()> {
+    use ndarray_npy::WriteNpyExt;
+    write_atomic(path, |f| configs.write_npy(f).map_err(io_err))
+}
