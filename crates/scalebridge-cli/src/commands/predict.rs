@@ -20,6 +20,8 @@ use std::time::Instant;
 /// What `predict` produced, for the caller (`run`) to report.
 pub struct Outcome {
     pub prediction: Prediction,
+    /// The 2-bin pairs, as parsed and checked.
+    pub pairs: Vec<(usize, usize)>,
     pub coverage: Vec<Coverage>,
     pub seconds: f64,
 }
@@ -73,10 +75,7 @@ pub fn run(args: PredictArgs) -> Result<()> {
 
 /// Runs a prediction and writes its files; shared with `scalebridge run`.
 pub fn execute(args: &PredictArgs) -> Result<Outcome> {
-    let (posterior, model_manifest) = load_model(&args.model).map_err(|e| match e {
-        Error::Read { path, source } => Error::Read { path, source },
-        other => other,
-    })?;
+    let (posterior, model_manifest) = load_model(&args.model)?;
     let nc = posterior.nc;
     let params = PredictionParams {
         horizon: args.horizon,
@@ -246,6 +245,7 @@ pub fn execute(args: &PredictArgs) -> Result<Outcome> {
     )?;
     Ok(Outcome {
         prediction,
+        pairs,
         coverage: cov,
         seconds,
     })

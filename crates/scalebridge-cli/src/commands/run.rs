@@ -263,12 +263,6 @@ pub fn run(args: RunArgs) -> Result<()> {
     say("drawing the report");
     let posterior = scalebridge::inference::Posterior::load(&out.join("model/posterior.json"))?;
     let reference = io::read_trajectory_positions(&out.join("reference/trajectory.npz"))?;
-    let pairs: Vec<(usize, usize)> = pred
-        .pairs
-        .iter()
-        .filter_map(|p| p.split_once(':'))
-        .filter_map(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)))
-        .collect();
     let mut summary = vec![
         format!(
             "{n} controlled experiments (seed {sim_seed}), law with M = {}, order {}; {} predictive samples (seed {}); {} fine-scale replicas from the same initial fine state",
@@ -293,7 +287,7 @@ pub fn run(args: RunArgs) -> Result<()> {
             posterior: &posterior,
             prediction: &outcome.prediction,
             bins: &pred.bins,
-            pairs: &pairs,
+            pairs: &outcome.pairs,
             reference: Some(&reference),
             coverage: &outcome.coverage,
             level: pred.level,

@@ -157,11 +157,7 @@ impl TrainingData {
     /// supplies) the interval; when both exist they must agree. `dt` is taken from a
     /// `manifest.json` beside the file, when there is one.
     pub fn from_npz(path: &Path, domain: Option<Domain>) -> Result<Self> {
-        let file = File::open(path).map_err(|source| Error::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let mut z = NpzReader::new(file).map_err(|e| Error::data(path, "(npz)", e.to_string()))?;
+        let mut z = crate::io::npz::open_npz(path)?;
         let names = z
             .names()
             .map_err(|e| Error::data(path, "(npz)", e.to_string()))?;

@@ -127,7 +127,8 @@ pub fn write_two_bin(
     })
 }
 
-fn open_npz(path: &Path) -> Result<ndarray_npy::NpzReader<File>> {
+/// Opens an `.npz` for reading, with errors naming the file.
+pub fn open_npz(path: &Path) -> Result<ndarray_npy::NpzReader<File>> {
     let file = File::open(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
