@@ -173,3 +173,22 @@ pub fn write_configs(path: &Path, configs: &ndarray::Array3<i8>) -> Result<()> {
     use ndarray_npy::WriteNpyExt;
     write_atomic(path, |f| configs.write_npy(f).map_err(io_err))
 }
+
+/// Writes per-level observables of a dreamed ensemble: `L` int64 `(levels,)`, `m` and `e`
+/// `(levels, n)`.
+pub fn write_level_observables(
+    path: &Path,
+    sides: &[usize],
+    m: &ndarray::Array2<f64>,
+    e: &ndarray::Array2<f64>,
+) -> Result<()> {
+    let l: Array1<i64> = sides.iter().map(|&s| s as i64).collect();
+    write_atomic(path, |f| {
+        let mut w = NpzWriter::new(f);
+        add(&mut w, "L", &l)?;
+        add(&mut w, "m", m)?;
+        add(&mut w, "e", e)?;
+        w.finish().map_err(io_err)?;
+        Ok(())
+    })
+}

@@ -23,12 +23,13 @@
 //! configuration `c`.
 
 use super::ising::Lattice;
+use super::stencil::Stencil;
 use crate::error::{Error, Result};
-use crate::rng::{SbRng, uniform};
+use crate::rng::SbRng;
 use faer::linalg::solvers::{DenseSolveCore, Solve};
 use faer::{Mat, Side};
+use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// A symmetric lifting kernel of half-width `r` (1, 2, 3 for 3×3, 5×5, 7×7).
 #[derive(Clone, Debug, PartialEq)]
@@ -56,68 +57,88 @@ impl LiftRule {
         }
     }
 
-    fn class_index(radius: usize) -> Vec<Vec<usize>> {
-        let classes = Self::classes(radius);
-        let w = 2 * radius + 1;
-        (0..w)
-            .map(|dx| {
-                (0..w)
-                    .map(|dy| {
-                        let (p, q) = {
-                            let (u, v) = (
-                                (dx as i64 - radius as i64).unsigned_abs() as usize,
-                                (dy as i64 - radius as i64).unsigned_abs() as usize,
-                            );
-                            (u.min(v), u.max(v))
-                        };
-                        classes.iter().position(|c| *c == (p, q)).unwrap_or(0)
-                    })
-                    .collect()
-            })
-            .collect()
+    /// Class of kernel entry `(|dx|, |dy|)`.
+    fn class_of(u: usize, v: usize) -> usize {
+        let (p, q) = (u.min(v), u.max(v));
+        q * (q + 1) / 2 + p
     }
 
-    /// Features `F_k` of fine site `(x, y)` (fine side `2L`) given the coarse lattice.
-    fn features(
-        radius: usize,
-        cls: &[Vec<usize>],
-        coarse: &Lattice,
-        x: usize,
-        y: usize,
-        out: &mut [i32],
-    ) {
-        out.fill(0);
-        let (l, fl) = (coarse.l as i64, 2 * coarse.l as i64);
-        let r = radius as i64;
-        for dx in -r..=r {
-            for dy in -r..=r {
-                let fx = (x as i64 + dx).rem_euclid(fl);
-                let fy = (y as i64 + dy).rem_euclid(fl);
-                let s = coarse.spins[((fx / 2) * l + fy / 2) as usize] as i32;
-                out[cls[(dx + r) as usize][(dy + r) as usize]] += s;
-            }
-        }
+    /// The window geometry of this rule's kernel.
+    pub fn stencil(&self) -> Stencil {
+        Stencil::new(self.radius, Self::class_of, self.theta.len())
     }
 
-    /// One fine lattice (side `2L`) drawn from the rule given `coarse`.
+    /// One fine lattice (side `2L`) drawn from the rule given `coarse`, serially from `rng`.
     pub fn lift(&self, coarse: &Lattice, rng: &mut SbRng) -> Lattice {
-        let cls = Self::class_index(self.radius);
-        let fl = 2 * coarse.l;
-        let mut f = vec![0i32; self.theta.len()];
-        let mut spins = Vec::with_capacity(fl * fl);
-        for x in 0..fl {
-            for y in 0..fl {
-                Self::features(self.radius, &cls, coarse, x, y, &mut f);
-                let z = 0.5
-                    * f.iter()
-                        .zip(&self.theta)
-                        .map(|(a, b)| *a as f64 * b)
+        let lifter = Lifter::new(self);
+        let mut fine = vec![0i8; 4 * coarse.l * coarse.l];
+        let mut keys = vec![0u32; 2 * coarse.l];
+        for (x, row) in fine.chunks_exact_mut(2 * coarse.l).enumerate() {
+            lifter.lift_row(&coarse.spins, coarse.l, x, &mut keys, row, rng);
+        }
+        Lattice {
+            l: 2 * coarse.l,
+            spins: fine,
+        }
+    }
+}
+
+/// A rule compiled for sampling: the acceptance threshold `⌊σ(z)·2³²⌉` of every
+/// (sub-position, window pattern), so a fine spin costs a few loads and half a random word.
+#[derive(Clone, Debug)]
+pub struct Lifter {
+    stencil: Stencil,
+    threshold: Vec<u64>,
+}
+
+impl Lifter {
+    /// Compiles `rule`.
+    pub fn new(rule: &LiftRule) -> Self {
+        let stencil = rule.stencil();
+        let np = stencil.patterns();
+        let mut threshold = Vec::with_capacity(4 * np);
+        for q in 0..4 {
+            let w = stencil.cell_weights(q, &rule.theta);
+            for p in 0..np {
+                let z: f64 = 0.5
+                    * w.iter()
+                        .enumerate()
+                        .map(|(c, wc)| if p >> c & 1 == 1 { *wc } else { -wc })
                         .sum::<f64>();
-                let p = 1.0 / (1.0 + (-z).exp());
-                spins.push(if uniform(rng) < p { 1 } else { -1 });
+                let prob = 1.0 / (1.0 + (-z).exp());
+                threshold.push((prob * 4_294_967_296.0).round() as u64);
             }
         }
-        Lattice { l: fl, spins }
+        Lifter { stencil, threshold }
+    }
+
+    /// Fine row `x` (length `2L`) drawn given the `L × L` coarse spins; `keys` is scratch of
+    /// length `2L`.
+    pub fn lift_row(
+        &self,
+        coarse: &[i8],
+        l: usize,
+        x: usize,
+        keys: &mut [u32],
+        row: &mut [i8],
+        rng: &mut SbRng,
+    ) {
+        use rand::Rng;
+        self.stencil.row_keys(coarse, l, x, keys);
+        for (pair, kp) in row.chunks_exact_mut(2).zip(keys.chunks_exact(2)) {
+            let u = rng.next_u64();
+            let (u0, u1) = (u & 0xffff_ffff, u >> 32);
+            pair[0] = if u0 < self.threshold[kp[0] as usize] {
+                1
+            } else {
+                -1
+            };
+            pair[1] = if u1 < self.threshold[kp[1] as usize] {
+                1
+            } else {
+                -1
+            };
+        }
     }
 }
 
@@ -146,10 +167,11 @@ pub fn fit(pairs: &[(Lattice, Lattice)], radius: usize) -> Result<LiftFit> {
         return Err(Error::param("configurations", 0, ">= 1"));
     }
     let np = LiftRule::classes(radius).len();
-    let cls = LiftRule::class_index(radius);
-    // histogram: features -> (count of s = +1, count of s = −1), per configuration for the scores
-    let mut per_config: Vec<BTreeMap<Vec<i32>, (u64, u64)>> = Vec::with_capacity(pairs.len());
-    let mut f = vec![0i32; np];
+    let stencil = LiftRule {
+        radius,
+        theta: vec![0.0; np],
+    }
+    .stencil();
     for (coarse, fine) in pairs {
         if fine.l != 2 * coarse.l {
             return Err(Error::param(
@@ -158,38 +180,57 @@ pub fn fit(pairs: &[(Lattice, Lattice)], radius: usize) -> Result<LiftFit> {
                 "fine side = 2 × coarse side",
             ));
         }
-        let mut h: BTreeMap<Vec<i32>, (u64, u64)> = BTreeMap::new();
-        for x in 0..fine.l {
-            for y in 0..fine.l {
-                LiftRule::features(radius, &cls, coarse, x, y, &mut f);
-                let e = h.entry(f.clone()).or_insert((0, 0));
-                if fine.spins[x * fine.l + y] > 0 {
-                    e.0 += 1;
-                } else {
-                    e.1 += 1;
-                }
+    }
+    // per configuration: sorted (key, count of s = +1, count of s = −1), key = (q, pattern)
+    let nkeys = 4 * stencil.patterns();
+    let per_config: Vec<Vec<(u32, u32, u32)>> = pairs
+        .par_iter()
+        .map(|(coarse, fine)| {
+            let mut keys = vec![0u32; fine.l];
+            let mut h: Vec<(u32, u32, u32)> = Vec::new();
+            for (x, row) in fine.spins.chunks_exact(fine.l).enumerate() {
+                stencil.row_keys(&coarse.spins, coarse.l, x, &mut keys);
+                h.extend(
+                    keys.iter()
+                        .zip(row)
+                        .map(|(&k, &s)| (k, (s > 0) as u32, (s < 0) as u32)),
+                );
             }
-        }
-        per_config.push(h);
-    }
-    let mut total: BTreeMap<Vec<i32>, (u64, u64)> = BTreeMap::new();
-    for h in &per_config {
-        for (k, v) in h {
-            let e = total.entry(k.clone()).or_insert((0, 0));
-            e.0 += v.0;
-            e.1 += v.1;
-        }
-    }
-    let keys: Vec<(Vec<f64>, f64, f64)> = total
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.iter().map(|&x| 0.5 * x as f64).collect(),
-                v.0 as f64,
-                v.1 as f64,
-            )
+            h.sort_unstable_by_key(|e| e.0);
+            h.dedup_by(|b, a| {
+                if a.0 == b.0 {
+                    a.1 += b.1;
+                    a.2 += b.2;
+                    true
+                } else {
+                    false
+                }
+            });
+            h
         })
         .collect();
+    let mut total = vec![(0u64, 0u64); nkeys];
+    for h in &per_config {
+        for &(k, up, down) in h {
+            total[k as usize].0 += up as u64;
+            total[k as usize].1 += down as u64;
+        }
+    }
+    let shift = stencil.cells();
+    let mut f = vec![0i32; np];
+    let mut index = vec![u32::MAX; nkeys];
+    let mut keys: Vec<(Vec<f64>, f64, f64)> = Vec::new();
+    for (k, &(up, down)) in total.iter().enumerate() {
+        if up + down > 0 {
+            stencil.features(k >> shift, k & ((1 << shift) - 1), &mut f);
+            index[k] = keys.len() as u32;
+            keys.push((
+                f.iter().map(|&x| 0.5 * x as f64).collect(),
+                up as f64,
+                down as f64,
+            ));
+        }
+    }
     let n_spins: f64 = keys.iter().map(|k| k.1 + k.2).sum();
     let loglik = |theta: &[f64]| -> f64 {
         keys.iter()
@@ -257,11 +298,11 @@ pub fn fit(pairs: &[(Lattice, Lattice)], radius: usize) -> Result<LiftFit> {
     let mut meat = Mat::<f64>::zeros(np, np);
     for h in &per_config {
         let mut g = vec![0.0; np];
-        for (k, (up, down)) in h {
-            let x: Vec<f64> = k.iter().map(|&v| 0.5 * v as f64).collect();
+        for &(k, up, down) in h {
+            let x = &keys[index[k as usize] as usize].0;
             let z: f64 = x.iter().zip(&theta).map(|(a, b)| a * b).sum();
             let p = 1.0 / (1.0 + (-z).exp());
-            let resid = *up as f64 - (*up + *down) as f64 * p;
+            let resid = up as f64 - (up + down) as f64 * p;
             for r in 0..np {
                 g[r] += resid * x[r];
             }
@@ -307,16 +348,61 @@ mod tests {
         let coarse = Lattice::random(4, &mut rng);
         let (a, b, c) = (0.55, 0.63, 1.41);
         let rule = LiftRule::abc(a, b, c);
-        let cls = LiftRule::class_index(1);
+        let stencil = rule.stencil();
         let mut f = vec![0; 3];
         let at = |i: usize, j: usize| coarse.spins[(i % 4) * 4 + (j % 4)] as f64;
-        for (bi, bj) in [(0usize, 0usize), (1, 2), (3, 3)] {
-            LiftRule::features(1, &cls, &coarse, 2 * bi, 2 * bj, &mut f);
-            let z: f64 = f.iter().zip(&rule.theta).map(|(x, t)| *x as f64 * t).sum();
-            let parent = at(bi, bj);
-            let (up, left, diag) = (at(bi + 3, bj), at(bi, bj + 3), at(bi + 3, bj + 3));
-            let spec = (a + 2.0 * b + c) * parent + (a + b) * (up + left) + a * diag;
-            assert!((z - spec).abs() < 1e-12, "{z} vs {spec}");
+        let mut keys = vec![0u32; 8];
+        for x in 0..8 {
+            stencil.row_keys(&coarse.spins, 4, x, &mut keys);
+            for (y, &key) in keys.iter().enumerate() {
+                let k = key as usize;
+                stencil.features(k >> 4, k & 15, &mut f);
+                let z: f64 = f.iter().zip(&rule.theta).map(|(x, t)| *x as f64 * t).sum();
+                let (bi, bj) = (x / 2, y / 2);
+                // the corner's neighbours: above/below and left/right of the parent block
+                let ni = if x % 2 == 0 { bi + 3 } else { bi + 1 };
+                let nj = if y % 2 == 0 { bj + 3 } else { bj + 1 };
+                let parent = at(bi, bj);
+                let (n1, n2, diag) = (at(ni, bj), at(bi, nj), at(ni, nj));
+                let spec = (a + 2.0 * b + c) * parent + (a + b) * (n1 + n2) + a * diag;
+                assert!((z - spec).abs() < 1e-12, "({x}, {y}): {z} vs {spec}");
+            }
+        }
+    }
+
+    /// The compiled sampler draws each fine spin with the rule's probability: the fraction of
+    /// +1 per (sub-position, pattern) over many lifts of one coarse lattice.
+    #[test]
+    fn lifter_draws_with_the_rule_probability() {
+        let rule = LiftRule::abc(0.546, 0.628, 1.410);
+        let mut rng = stream(9, 0, 0);
+        let coarse = Lattice::random(8, &mut rng);
+        let n = 4000;
+        let mut up = vec![0u32; 256];
+        for _ in 0..n {
+            let fine = rule.lift(&coarse, &mut rng);
+            for (i, &s) in fine.spins.iter().enumerate() {
+                up[i] += (s > 0) as u32;
+            }
+        }
+        let stencil = rule.stencil();
+        let mut keys = vec![0u32; 16];
+        let mut f = vec![0; 3];
+        for x in 0..16 {
+            stencil.row_keys(&coarse.spins, 8, x, &mut keys);
+            for (y, &key) in keys.iter().enumerate() {
+                let k = key as usize;
+                stencil.features(k >> 4, k & 15, &mut f);
+                let z: f64 = 0.5
+                    * f.iter()
+                        .zip(&rule.theta)
+                        .map(|(x, t)| *x as f64 * t)
+                        .sum::<f64>();
+                let p = 1.0 / (1.0 + (-z).exp());
+                let got = up[x * 16 + y] as f64 / n as f64;
+                let sd = (p * (1.0 - p) / n as f64).sqrt();
+                assert!((got - p).abs() < 4.5 * sd, "({x}, {y}): {got} vs {p}");
+            }
         }
     }
 

@@ -6,22 +6,31 @@
 //! | [`jet`] | second-order forward-mode derivatives, so `E` and `C` are exact derivatives of `ln Z` |
 //! | [`ising`] | configurations, `m`, `e` |
 //! | [`wolff`] | Wolff single-cluster sampler |
+//! | [`heatbath`] | checkerboard heat bath, rows in parallel |
 //! | [`estimates`] | ensemble estimates with jackknife-over-blocks errors and `τ_int` |
 //! | [`restrict`] | majority rule (random tie-breaking) and decimation |
 //! | [`lift`] | the symmetric local coarse-to-fine rule (3, 6, 10 parameters) and its ML fit |
+//! | [`stencil`] | the coarse window a fine spin depends on (shared by lifting and fitting) |
+//! | [`dream`] | streaming, parallel generation level after level, with observables on the way |
+//! | [`mcrg`] | Swendsen MCRG: RG eigenvalues from (coarse, fine) pairs |
 
+pub mod dream;
 pub mod estimates;
+pub mod heatbath;
 pub mod ising;
 pub mod jet;
 pub mod kaufman;
 pub mod lift;
+pub mod mcrg;
 pub mod restrict;
+pub mod stencil;
 pub mod wolff;
 
 pub use estimates::{Ensemble, Estimate, estimate};
+pub use heatbath::HeatBath;
 pub use ising::Lattice;
 pub use kaufman::{ExactIsing, exact};
-pub use lift::{LiftFit, LiftRule, fit};
+pub use lift::{LiftFit, LiftRule, Lifter, fit};
 pub use restrict::{decimate, majority_rule};
 pub use wolff::Wolff;
 

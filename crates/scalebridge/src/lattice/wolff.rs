@@ -4,11 +4,13 @@
 
 use super::ising::Lattice;
 use crate::rng::{SbRng, uniform};
+use rand::Rng;
 
 /// A Wolff sampler at coupling `K`, with its scratch space.
 #[derive(Clone, Debug)]
 pub struct Wolff {
-    p_add: f64,
+    /// `p_add · 2⁶⁴`: a bond is added when a random word falls below it.
+    threshold: u64,
     stack: Vec<u32>,
 }
 
@@ -16,7 +18,7 @@ impl Wolff {
     /// A sampler at coupling `k > 0`.
     pub fn new(k: f64) -> Self {
         Wolff {
-            p_add: 1.0 - (-2.0 * k).exp(),
+            threshold: ((1.0 - (-2.0 * k).exp()) * 18_446_744_073_709_551_616.0) as u64,
             stack: Vec::new(),
         }
     }
@@ -31,17 +33,19 @@ impl Wolff {
         self.stack.clear();
         self.stack.push(seed as u32);
         let mut size = 1;
+        let thr = self.threshold;
         while let Some(site) = self.stack.pop() {
             let site = site as usize;
             let (i, j) = (site / l, site % l);
+            let row = i * l;
             let neighbours = [
-                ((i + l - 1) % l) * l + j,
-                ((i + 1) % l) * l + j,
-                i * l + (j + l - 1) % l,
-                i * l + (j + 1) % l,
+                if i == 0 { n - l + j } else { site - l },
+                if i + 1 == l { j } else { site + l },
+                if j == 0 { row + l - 1 } else { site - 1 },
+                if j + 1 == l { row } else { site + 1 },
             ];
             for nb in neighbours {
-                if lat.spins[nb] == spin && uniform(rng) < self.p_add {
+                if lat.spins[nb] == spin && rng.next_u64() < thr {
                     lat.spins[nb] = -spin;
                     self.stack.push(nb as u32);
                     size += 1;

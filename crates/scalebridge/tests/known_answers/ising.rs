@@ -67,3 +67,43 @@ fn lift_rule_fitted_on_wolff_configurations() {
         );
     }
 }
+
+/// Checkerboard heat bath at L = 8, 16, K_c: energy and specific heat agree with Kaufman within
+/// 3 error bars (32 jackknife blocks of 400 000 sweeps in all; τ_int is a few sweeps here).
+#[test]
+fn heat_bath_matches_kaufman_at_kc() {
+    use scalebridge::lattice::HeatBath;
+    for (l, seed) in [(8usize, 3u64), (16, 4)] {
+        let mut hb = HeatBath::new(&Lattice::ordered(l), K_C, seed);
+        for _ in 0..2000 {
+            hb.sweep();
+        }
+        let n = 400_000;
+        let (mut m, mut e) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for _ in 0..n {
+            hb.sweep();
+            let lat = hb.lattice();
+            m.push(lat.magnetisation());
+            e.push(lat.energy());
+        }
+        let ens = estimate(l, K_C, &m, &e);
+        let x = exact(l, K_C).unwrap();
+        eprintln!(
+            "heat bath L = {l}: e = {:.5} ± {:.5} (exact {:.5}), C = {:.4} ± {:.4} (exact {:.4}), τ_int(e) = {:.2}, τ_int(|m|) = {:.2}",
+            ens.energy.value,
+            ens.energy.error,
+            x.energy_per_site,
+            ens.specific_heat.value,
+            ens.specific_heat.error,
+            x.specific_heat_per_site,
+            ens.tau_energy,
+            ens.tau_abs_m
+        );
+        assert!((ens.energy.value - x.energy_per_site).abs() < 3.0 * ens.energy.error);
+        assert!(
+            (ens.specific_heat.value - x.specific_heat_per_site).abs()
+                < 3.0 * ens.specific_heat.error
+        );
+        assert!(ens.energy.error < 2e-3 && ens.specific_heat.error < 0.05);
+    }
+}

@@ -1,0 +1,76 @@
+//! Ising speed (issue 5): Wolff and checkerboard spin flips per nanosecond at K_c, dreaming one
+//! 4096² lattice from one spin, fitting the 3-parameter rule on 10⁴ L = 32 configurations.
+//! `cargo bench -p scalebridge --bench ising`.
+
+use scalebridge::lattice::dream::{dream, single_spin};
+use scalebridge::lattice::{HeatBath, K_C, Lattice, LiftRule, Lifter, Wolff, fit, majority_rule};
+use scalebridge::rng::stream;
+use std::time::Instant;
+
+fn best_of(reps: usize, mut f: impl FnMut() -> f64) -> f64 {
+    (0..reps).map(|_| f()).fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    let threads = rayon::current_num_threads();
+    println!("{threads} threads");
+    for l in [64usize, 256, 1024] {
+        let mut rng = stream(1, 0, l as u64);
+        // start ordered (clusters at K_c are large from the start), thermalise, then calibrate
+        let mut lat = Lattice::ordered(l);
+        let mut w = Wolff::new(K_C);
+        w.calibrate(&mut lat, 2000, &mut rng);
+        let flips = w.calibrate(&mut lat, 2000, &mut rng);
+        let sweeps = (1 << 26) / (l * l);
+        let t = Instant::now();
+        let mut flipped = 0usize;
+        for _ in 0..sweeps * flips {
+            flipped += w.step(&mut lat, &mut rng);
+        }
+        let dt = t.elapsed().as_secs_f64();
+        println!(
+            "wolff L = {l}: {:.3} spin flips/ns (one chain), {:.2} ms per sweep of {flips} clusters",
+            flipped as f64 / dt / 1e9,
+            dt / sweeps as f64 * 1e3
+        );
+    }
+    for l in [64usize, 256, 1024] {
+        let mut hb = HeatBath::new(&Lattice::ordered(l), K_C, 1);
+        let sweeps = (1usize << 27) / (l * l);
+        hb.sweep();
+        let t = Instant::now();
+        for _ in 0..sweeps {
+            hb.sweep();
+        }
+        let dt = t.elapsed().as_secs_f64();
+        println!(
+            "heat bath L = {l}: {:.3} spin updates/ns ({threads} threads), {:.3} ms per sweep",
+            (sweeps * l * l) as f64 / dt / 1e9,
+            dt / sweeps as f64 * 1e3
+        );
+    }
+    let lifter = Lifter::new(&LiftRule::abc(0.546, 0.628, 1.410));
+    let secs = best_of(5, || {
+        let t = Instant::now();
+        let lat = dream(&lifter, single_spin(1, 0), 12, 1, 0, |_, _| {});
+        assert_eq!(lat.l, 4096);
+        t.elapsed().as_secs_f64()
+    });
+    println!("dream one 4096² lattice from one spin: {secs:.3} s (target 0.5 s)");
+    let mut rng = stream(2, 0, 0);
+    let mut lat = Lattice::random(32, &mut rng);
+    let mut w = Wolff::new(K_C);
+    let flips = w.calibrate(&mut lat, 20_000, &mut rng);
+    let pairs: Vec<(Lattice, Lattice)> = (0..10_000)
+        .map(|_| {
+            w.sweep(&mut lat, 2 * flips, &mut rng);
+            (majority_rule(&lat, &mut rng), lat.clone())
+        })
+        .collect();
+    let secs = best_of(3, || {
+        let t = Instant::now();
+        fit(&pairs, 1).expect("fit");
+        t.elapsed().as_secs_f64()
+    });
+    println!("fit 3-parameter rule on 10^4 L = 32 configurations: {secs:.3} s (target 2 s)");
+}
