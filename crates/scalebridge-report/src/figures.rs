@@ -30,7 +30,7 @@ pub struct Figure {
     pub svg_text: String,
 }
 
-fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
@@ -44,7 +44,7 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
 }
 
 /// Renders `draw` to `stem.png` (written to a temporary name, then renamed) and `stem.svg`.
-fn render(
+pub(crate) fn render(
     dir: &Path,
     stem: &str,
     title: &str,

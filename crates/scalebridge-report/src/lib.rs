@@ -11,8 +11,15 @@
 
 mod figures;
 mod html;
+pub mod ising;
+
+/// Registers the embedded font with plotters (once per process).
+pub(crate) fn register_font_once() {
+    figures::register_font();
+}
 
 pub use figures::Figure;
+pub use ising::{IsingPoint, IsingReport, IsingSeries, write_ising_report};
 use scalebridge::inference::Posterior;
 use scalebridge::prediction::{Coverage, Prediction};
 use scalebridge::{Domain, Error};

@@ -192,3 +192,22 @@ pub fn write_level_observables(
         Ok(())
     })
 }
+
+/// Reads per-level observables written by [`write_level_observables`]: sides and `m` rows.
+pub fn read_level_magnetisation(path: &Path) -> Result<(Vec<usize>, Vec<Vec<f64>>)> {
+    let mut z = open_npz(path)?;
+    let bad = |field: &str, e: ndarray_npy::ReadNpzError| Error::data(path, field, e.to_string());
+    let l: Array1<i64> = z.by_name("L").map_err(|e| bad("L", e))?;
+    let m: ndarray::Array2<f64> = z.by_name("m").map_err(|e| bad("m", e))?;
+    if m.nrows() != l.len() {
+        return Err(Error::data(
+            path,
+            "m",
+            format!("{} rows for {} sizes in `L`", m.nrows(), l.len()),
+        ));
+    }
+    Ok((
+        l.iter().map(|&v| v.max(0) as usize).collect(),
+        m.rows().into_iter().map(|r| r.to_vec()).collect(),
+    ))
+}

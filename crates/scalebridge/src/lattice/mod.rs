@@ -13,6 +13,7 @@
 //! | [`stencil`] | the coarse window a fine spin depends on (shared by lifting and fitting) |
 //! | [`dream`] | streaming, parallel generation level after level, with observables on the way |
 //! | [`mcrg`] | Swendsen MCRG: RG eigenvalues from (coarse, fine) pairs |
+//! | [`scaling`] | finite-size scaling: `γ/ν` and `V4` flatness, independent or nested sizes |
 
 pub mod dream;
 pub mod estimates;
@@ -23,6 +24,7 @@ pub mod kaufman;
 pub mod lift;
 pub mod mcrg;
 pub mod restrict;
+pub mod scaling;
 pub mod stencil;
 pub mod wolff;
 

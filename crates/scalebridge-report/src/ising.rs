@@ -1,0 +1,453 @@
+//! The Ising scaling report: `χ`, `V4`, `C` and the energy against `L` for Monte Carlo and
+//! dreamed ensembles side by side, with error bars and the exact references.
+//!
+//! Log axes are drawn as linear axes of `log₂ L` (and `log₁₀ χ`) with tick labels in the
+//! original units, so one plotting routine serves every figure.
+
+use crate::figures::{DrawingTarget, Figure, render};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use scalebridge::Error;
+use scalebridge::lattice::Estimate;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// `V4*` of the periodic square lattice (SPEC B.1).
+pub const V4_STAR: f64 = 1.167_922_9;
+
+/// Ensemble estimates at one size.
+#[derive(Clone, Debug, Serialize)]
+pub struct IsingPoint {
+    /// Linear size.
+    #[serde(rename = "L")]
+    pub l: usize,
+    /// Samples or measurements.
+    pub n: usize,
+    pub chi: Estimate,
+    pub v4: Estimate,
+    pub specific_heat: Estimate,
+    pub energy: Estimate,
+    pub abs_m: Estimate,
+}
+
+/// One labelled series (a Monte Carlo scan over `L`, or one dreamed ensemble).
+#[derive(Clone, Debug, Serialize)]
+pub struct IsingSeries {
+    pub label: String,
+    /// Dreamed (nested sizes) or Monte Carlo (independent sizes).
+    pub dreamed: bool,
+    pub points: Vec<IsingPoint>,
+    /// `γ/ν` from `χ ~ L^{γ/ν}` over `fit_l`.
+    pub gamma_over_nu: Option<Estimate>,
+    pub fit_l: Vec<usize>,
+    /// `V4(hi)/V4(lo) − 1` with `(lo, hi)`.
+    pub v4_change: Option<(usize, usize, Estimate)>,
+}
+
+/// Everything the Ising report shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct IsingReport {
+    pub title: String,
+    pub summary: Vec<String>,
+    /// Coupling.
+    #[serde(rename = "K")]
+    pub k: f64,
+    pub series: Vec<IsingSeries>,
+    /// Kaufman's exact `(L, E/N, C/N)` at `K` over the plotted range.
+    pub exact: Vec<(usize, f64, f64)>,
+}
+
+const PALETTE_MC: [RGBColor; 3] = [
+    RGBColor(200, 40, 30),
+    RGBColor(230, 120, 20),
+    RGBColor(150, 30, 120),
+];
+const PALETTE_DREAM: [RGBColor; 4] = [
+    RGBColor(20, 70, 170),
+    RGBColor(20, 140, 80),
+    RGBColor(90, 160, 220),
+    RGBColor(100, 100, 100),
+];
+
+fn colour(report: &IsingReport, s: usize) -> RGBColor {
+    let k = report.series[..s]
+        .iter()
+        .filter(|x| x.dreamed == report.series[s].dreamed)
+        .count();
+    if report.series[s].dreamed {
+        PALETTE_DREAM[k % PALETTE_DREAM.len()]
+    } else {
+        PALETTE_MC[k % PALETTE_MC.len()]
+    }
+}
+
+/// A panel's data: points with error bars per series, and lines.
+struct Panel {
+    caption: String,
+    x_label: String,
+    y_label: String,
+    /// `x` tick label from the axis value.
+    x_tick: fn(f64) -> String,
+    y_tick: fn(f64) -> String,
+    points: Vec<(String, RGBColor, bool, Vec<(f64, f64, f64)>)>,
+    lines: Vec<(String, RGBColor, bool, Vec<(f64, f64)>)>,
+}
+
+type DrawResult = Result<(), String>;
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+fn pow2_tick(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        format!("{}", 2f64.powf(v.round()) as u64)
+    } else {
+        String::new()
+    }
+}
+
+fn pow10_tick(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        format!("1e{}", v.round() as i64)
+    } else {
+        String::new()
+    }
+}
+
+fn plain_tick(v: f64) -> String {
+    format!("{v:.3}")
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_owned()
+}
+
+fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> DrawResult {
+    area.fill(&WHITE).map_err(err)?;
+    let xs = p
+        .points
+        .iter()
+        .flat_map(|s| s.3.iter().map(|q| q.0))
+        .chain(p.lines.iter().flat_map(|l| l.3.iter().map(|q| q.0)));
+    let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |a, x| {
+        (a.0.min(x), a.1.max(x))
+    });
+    let ys = p
+        .points
+        .iter()
+        .flat_map(|s| s.3.iter().flat_map(|q| [q.1 - q.2, q.1 + q.2]))
+        .chain(p.lines.iter().flat_map(|l| l.3.iter().map(|q| q.1)));
+    let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |a, y| {
+        (a.0.min(y), a.1.max(y))
+    });
+    let (dx, dy) = ((x1 - x0).max(1e-9) * 0.05, (y1 - y0).max(1e-9) * 0.08);
+    let mut chart = ChartBuilder::on(area)
+        .caption(&p.caption, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(70)
+        .build_cartesian_2d((x0 - dx)..(x1 + dx), (y0 - dy)..(y1 + dy))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(p.x_label.as_str())
+        .y_desc(p.y_label.as_str())
+        .x_labels(24)
+        .y_labels(16)
+        .x_label_formatter(&|v| (p.x_tick)(*v))
+        .y_label_formatter(&|v| (p.y_tick)(*v))
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(err)?;
+    for (label, c, dashed, pts) in &p.lines {
+        let style = c.stroke_width(2);
+        let s = if *dashed {
+            chart
+                .draw_series(DashedLineSeries::new(pts.iter().copied(), 8, 6, style))
+                .map_err(err)?
+        } else {
+            chart
+                .draw_series(LineSeries::new(pts.iter().copied(), style))
+                .map_err(err)?
+        };
+        if !label.is_empty() {
+            let c = *c;
+            s.label(label.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        }
+    }
+    for (label, c, square, pts) in &p.points {
+        let c = *c;
+        chart
+            .draw_series(
+                pts.iter()
+                    .map(|&(x, y, e)| ErrorBar::new_vertical(x, y - e, y, y + e, c.stroke_width(2), 8)),
+            )
+            .map_err(err)?;
+        let s = if *square {
+            chart
+                .draw_series(pts.iter().map(|&(x, y, _)| {
+                    EmptyElement::at((x, y)) + Rectangle::new([(-4, -4), (4, 4)], c.filled())
+                }))
+                .map_err(err)?
+        } else {
+            chart
+                .draw_series(pts.iter().map(|&(x, y, _)| Circle::new((x, y), 4, c.filled())))
+                .map_err(err)?
+        };
+        s.label(label.as_str())
+            .legend(move |(x, y)| Circle::new((x + 8, y), 4, c.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 13))
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}
+
+fn panel_figure(dir: &Path, stem: &str, p: &Panel) -> Result<Figure, Error> {
+    render(dir, stem, &p.caption, &|t: DrawingTarget<'_, '_>| match t {
+        DrawingTarget::Bitmap(root) => draw_panel(root, p),
+        DrawingTarget::Svg(root) => draw_panel(root, p),
+    })
+}
+
+fn log2(l: usize) -> f64 {
+    (l as f64).log2()
+}
+
+fn points_of(
+    report: &IsingReport,
+    f: impl Fn(&IsingPoint) -> (f64, f64, f64),
+) -> Vec<(String, RGBColor, bool, Vec<(f64, f64, f64)>)> {
+    report
+        .series
+        .iter()
+        .enumerate()
+        .map(|(s, x)| {
+            (
+                x.label.clone(),
+                colour(report, s),
+                x.dreamed,
+                x.points.iter().map(&f).collect(),
+            )
+        })
+        .collect()
+}
+
+fn figures(dir: &Path, r: &IsingReport) -> Result<Vec<Figure>, Error> {
+    let mut out = Vec::new();
+    // χ, log-log, with the fitted lines and the exact slope
+    let mut lines = Vec::new();
+    for (s, x) in r.series.iter().enumerate() {
+        if let (Some(g), Some(first), Some(last)) = (x.gamma_over_nu, x.fit_l.first(), x.fit_l.last()) {
+            // the fit line through the geometric-mean point of the fitted χ
+            let fitted: Vec<&IsingPoint> = x.points.iter().filter(|p| x.fit_l.contains(&p.l)).collect();
+            let mx = fitted.iter().map(|p| (p.l as f64).ln()).sum::<f64>() / fitted.len() as f64;
+            let my = fitted.iter().map(|p| p.chi.value.ln()).sum::<f64>() / fitted.len() as f64;
+            let at = |l: usize| (log2(l), (my + g.value * ((l as f64).ln() - mx)) / 10f64.ln());
+            lines.push((
+                format!("{}: γ/ν = {:.3} ± {:.3}", x.label, g.value, g.error),
+                colour(r, s),
+                false,
+                vec![at(*first), at(*last)],
+            ));
+            if s == 0 {
+                let exact = |l: usize| (log2(l), (my + 1.75 * ((l as f64).ln() - mx)) / 10f64.ln());
+                lines.push(("exact 7/4".to_owned(), BLACK, true, vec![exact(*first), exact(*last)]));
+            }
+        }
+    }
+    out.push(panel_figure(
+        dir,
+        "chi",
+        &Panel {
+            caption: "Susceptibility χ = L²(⟨m²⟩ − ⟨|m|⟩²) vs L (log-log)".into(),
+            x_label: "L".into(),
+            y_label: "χ".into(),
+            x_tick: pow2_tick,
+            y_tick: pow10_tick,
+            points: points_of(r, |p| {
+                let y = p.chi.value.log10();
+                (log2(p.l), y, p.chi.error / p.chi.value / 10f64.ln())
+            }),
+            lines,
+        },
+    )?);
+    let span = |r: &IsingReport| {
+        let ls = r.series.iter().flat_map(|s| s.points.iter().map(|p| p.l));
+        let (a, b) = ls.fold((usize::MAX, 0), |a, l| (a.0.min(l), a.1.max(l)));
+        (log2(a), log2(b))
+    };
+    let (lo, hi) = span(r);
+    out.push(panel_figure(
+        dir,
+        "v4",
+        &Panel {
+            caption: "Binder ratio V4 = ⟨m⁴⟩/⟨m²⟩² vs L".into(),
+            x_label: "L".into(),
+            y_label: "V4".into(),
+            x_tick: pow2_tick,
+            y_tick: plain_tick,
+            points: points_of(r, |p| (log2(p.l), p.v4.value, p.v4.error)),
+            lines: vec![("V4* = 1.16792 (exact)".into(), BLACK, true, vec![(lo, V4_STAR), (hi, V4_STAR)])],
+        },
+    )?);
+    let exact_c: Vec<(f64, f64)> = r.exact.iter().map(|&(l, _, c)| ((l as f64).ln(), c)).collect();
+    out.push(panel_figure(
+        dir,
+        "specific_heat",
+        &Panel {
+            caption: "Specific heat C = K²L²(⟨e²⟩ − ⟨e⟩²) vs ln L".into(),
+            x_label: "ln L".into(),
+            y_label: "C".into(),
+            x_tick: plain_tick,
+            y_tick: plain_tick,
+            points: points_of(r, |p| ((p.l as f64).ln(), p.specific_heat.value, p.specific_heat.error)),
+            lines: vec![("exact (Kaufman)".into(), BLACK, false, exact_c)],
+        },
+    )?);
+    let exact_e: Vec<(f64, f64)> = r.exact.iter().map(|&(l, e, _)| (log2(l), e)).collect();
+    out.push(panel_figure(
+        dir,
+        "energy",
+        &Panel {
+            caption: "Energy per site e vs L".into(),
+            x_label: "L".into(),
+            y_label: "e".into(),
+            x_tick: pow2_tick,
+            y_tick: plain_tick,
+            points: points_of(r, |p| (log2(p.l), p.energy.value, p.energy.error)),
+            lines: vec![
+                ("exact (Kaufman)".into(), BLACK, false, exact_e),
+                ("−√2 (L = ∞)".into(), BLACK, true, vec![(lo, -2f64.sqrt()), (hi, -2f64.sqrt())]),
+            ],
+        },
+    )?);
+    Ok(out)
+}
+
+fn pm(e: &Estimate, digits: usize) -> String {
+    format!("{:.*} ± {:.*}", digits, e.value, digits, e.error)
+}
+
+/// The Markdown table (also embedded in the HTML).
+pub fn table(r: &IsingReport) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "| series | L | n | χ | V4 | C | C exact | e | e exact | ⟨\\|m\\|⟩ |");
+    let _ = writeln!(t, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for s in &r.series {
+        for p in &s.points {
+            let ex = r.exact.iter().find(|x| x.0 == p.l);
+            let _ = writeln!(
+                t,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                s.label,
+                p.l,
+                p.n,
+                pm(&p.chi, 3),
+                pm(&p.v4, 4),
+                pm(&p.specific_heat, 3),
+                ex.map_or(String::new(), |x| format!("{:.3}", x.2)),
+                pm(&p.energy, 5),
+                ex.map_or(String::new(), |x| format!("{:.5}", x.1)),
+                pm(&p.abs_m, 4),
+            );
+        }
+    }
+    let _ = writeln!(t, "\n| series | γ/ν (exact 1.75) | fit sizes | V4 change | between |");
+    let _ = writeln!(t, "|---|---:|---|---:|---|");
+    for s in &r.series {
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} |",
+            s.label,
+            s.gamma_over_nu.map_or("—".into(), |g| pm(&g, 3)),
+            s.fit_l.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", "),
+            s.v4_change
+                .map_or("—".into(), |(_, _, c)| format!("{:+.2}% ± {:.2}%", 100.0 * c.value, 100.0 * c.error)),
+            s.v4_change.map_or(String::new(), |(a, b, _)| format!("L = {a} and {b}")),
+        );
+    }
+    t
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Draws the figures into `dir/figures/` and writes `dir/report.html`, `dir/table.md` and
+/// `dir/report.json`. Returns the files written.
+pub fn write_ising_report(dir: &Path, r: &IsingReport) -> Result<Vec<PathBuf>, Error> {
+    crate::register_font_once();
+    let fig_dir = dir.join("figures");
+    scalebridge::io::create_dir(&fig_dir)?;
+    let figs = figures(&fig_dir, r)?;
+    let tab = table(r);
+    let mut files: Vec<PathBuf> = figs.iter().flat_map(|f| [f.png.clone(), f.svg.clone()]).collect();
+    let md = dir.join("table.md");
+    scalebridge::io::write_atomic(&md, |w| std::io::Write::write_all(w, tab.as_bytes()))?;
+    files.push(md);
+    let json = dir.join("report.json");
+    scalebridge::io::write_json(&json, r)?;
+    files.push(json);
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{t}</title><style>\
+         body{{font-family:sans-serif;max-width:1150px;margin:auto;padding:1em;color:#222}}\
+         table{{border-collapse:collapse;margin:0.5em 0}}td,th{{border:1px solid #bbb;padding:2px 8px;text-align:right}}\
+         th{{background:#eef}}figure{{margin:1em 0}}svg{{max-width:100%;height:auto}}\
+         </style></head><body><h1>{t}</h1><ul>",
+        t = escape(&r.title)
+    );
+    for line in &r.summary {
+        let _ = write!(h, "<li>{}</li>", escape(line));
+    }
+    let _ = write!(h, "</ul>");
+    // the Markdown tables as HTML tables
+    let mut in_table = false;
+    for line in tab.lines() {
+        if line.starts_with("|---") {
+            continue;
+        }
+        if let Some(body) = line.strip_prefix('|') {
+            if !in_table {
+                let _ = write!(h, "<table>");
+                in_table = true;
+            }
+            let cells: Vec<&str> = body.trim_end_matches('|').split(" | ").collect();
+            let _ = write!(h, "<tr>");
+            for c in cells {
+                let _ = write!(h, "<td>{}</td>", escape(c.trim().replace("\\|", "|").as_str()));
+            }
+            let _ = write!(h, "</tr>");
+        } else if in_table {
+            let _ = write!(h, "</table>");
+            in_table = false;
+        }
+    }
+    if in_table {
+        let _ = write!(h, "</table>");
+    }
+    for f in &figs {
+        let _ = write!(
+            h,
+            "<figure><figcaption><b>{}</b> ({}.png, {}.svg)</figcaption>{}</figure>",
+            escape(&f.title),
+            f.stem,
+            f.stem,
+            f.svg_text.trim_start_matches(|c| c != '<')
+        );
+    }
+    let _ = writeln!(h, "<p>scalebridge {}</p></body></html>", env!("CARGO_PKG_VERSION"));
+    let html = dir.join("report.html");
+    scalebridge::io::write_atomic(&html, |w| std::io::Write::write_all(w, h.as_bytes()))?;
+    files.push(html);
+    Ok(files)
+}
