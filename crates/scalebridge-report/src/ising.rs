@@ -82,6 +82,11 @@ fn colour(report: &IsingReport, s: usize) -> RGBColor {
     }
 }
 
+/// A series of points with error bars: label, colour, square markers, `(x, y, error)`.
+type PointSeries = (String, RGBColor, bool, Vec<(f64, f64, f64)>);
+/// A line: label, colour, dashed, `(x, y)`.
+type LineData = (String, RGBColor, bool, Vec<(f64, f64)>);
+
 /// A panel's data: points with error bars per series, and lines.
 struct Panel {
     caption: String,
@@ -90,8 +95,8 @@ struct Panel {
     /// `x` tick label from the axis value.
     x_tick: fn(f64) -> String,
     y_tick: fn(f64) -> String,
-    points: Vec<(String, RGBColor, bool, Vec<(f64, f64, f64)>)>,
-    lines: Vec<(String, RGBColor, bool, Vec<(f64, f64)>)>,
+    points: Vec<PointSeries>,
+    lines: Vec<LineData>,
 }
 
 type DrawResult = Result<(), String>;
@@ -173,16 +178,18 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
         };
         if !label.is_empty() {
             let c = *c;
-            s.label(label.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+            s.label(label.as_str()).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2))
+            });
         }
     }
     for (label, c, square, pts) in &p.points {
         let c = *c;
         chart
             .draw_series(
-                pts.iter()
-                    .map(|&(x, y, e)| ErrorBar::new_vertical(x, y - e, y, y + e, c.stroke_width(2), 8)),
+                pts.iter().map(|&(x, y, e)| {
+                    ErrorBar::new_vertical(x, y - e, y, y + e, c.stroke_width(2), 8)
+                }),
             )
             .map_err(err)?;
         let s = if *square {
@@ -193,7 +200,10 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
                 .map_err(err)?
         } else {
             chart
-                .draw_series(pts.iter().map(|&(x, y, _)| Circle::new((x, y), 4, c.filled())))
+                .draw_series(
+                    pts.iter()
+                        .map(|&(x, y, _)| Circle::new((x, y), 4, c.filled())),
+                )
                 .map_err(err)?
         };
         s.label(label.as_str())
@@ -221,10 +231,7 @@ fn log2(l: usize) -> f64 {
     (l as f64).log2()
 }
 
-fn points_of(
-    report: &IsingReport,
-    f: impl Fn(&IsingPoint) -> (f64, f64, f64),
-) -> Vec<(String, RGBColor, bool, Vec<(f64, f64, f64)>)> {
+fn points_of(report: &IsingReport, f: impl Fn(&IsingPoint) -> (f64, f64, f64)) -> Vec<PointSeries> {
     report
         .series
         .iter()
@@ -245,12 +252,20 @@ fn figures(dir: &Path, r: &IsingReport) -> Result<Vec<Figure>, Error> {
     // χ, log-log, with the fitted lines and the exact slope
     let mut lines = Vec::new();
     for (s, x) in r.series.iter().enumerate() {
-        if let (Some(g), Some(first), Some(last)) = (x.gamma_over_nu, x.fit_l.first(), x.fit_l.last()) {
+        if let (Some(g), Some(first), Some(last)) =
+            (x.gamma_over_nu, x.fit_l.first(), x.fit_l.last())
+        {
             // the fit line through the geometric-mean point of the fitted χ
-            let fitted: Vec<&IsingPoint> = x.points.iter().filter(|p| x.fit_l.contains(&p.l)).collect();
+            let fitted: Vec<&IsingPoint> =
+                x.points.iter().filter(|p| x.fit_l.contains(&p.l)).collect();
             let mx = fitted.iter().map(|p| (p.l as f64).ln()).sum::<f64>() / fitted.len() as f64;
             let my = fitted.iter().map(|p| p.chi.value.ln()).sum::<f64>() / fitted.len() as f64;
-            let at = |l: usize| (log2(l), (my + g.value * ((l as f64).ln() - mx)) / 10f64.ln());
+            let at = |l: usize| {
+                (
+                    log2(l),
+                    (my + g.value * ((l as f64).ln() - mx)) / 10f64.ln(),
+                )
+            };
             lines.push((
                 format!("{}: γ/ν = {:.3} ± {:.3}", x.label, g.value, g.error),
                 colour(r, s),
@@ -259,7 +274,12 @@ fn figures(dir: &Path, r: &IsingReport) -> Result<Vec<Figure>, Error> {
             ));
             if s == 0 {
                 let exact = |l: usize| (log2(l), (my + 1.75 * ((l as f64).ln() - mx)) / 10f64.ln());
-                lines.push(("exact 7/4".to_owned(), BLACK, true, vec![exact(*first), exact(*last)]));
+                lines.push((
+                    "exact 7/4".to_owned(),
+                    BLACK,
+                    true,
+                    vec![exact(*first), exact(*last)],
+                ));
             }
         }
     }
@@ -295,10 +315,19 @@ fn figures(dir: &Path, r: &IsingReport) -> Result<Vec<Figure>, Error> {
             x_tick: pow2_tick,
             y_tick: plain_tick,
             points: points_of(r, |p| (log2(p.l), p.v4.value, p.v4.error)),
-            lines: vec![("V4* = 1.16792 (exact)".into(), BLACK, true, vec![(lo, V4_STAR), (hi, V4_STAR)])],
+            lines: vec![(
+                "V4* = 1.16792 (exact)".into(),
+                BLACK,
+                true,
+                vec![(lo, V4_STAR), (hi, V4_STAR)],
+            )],
         },
     )?);
-    let exact_c: Vec<(f64, f64)> = r.exact.iter().map(|&(l, _, c)| ((l as f64).ln(), c)).collect();
+    let exact_c: Vec<(f64, f64)> = r
+        .exact
+        .iter()
+        .map(|&(l, _, c)| ((l as f64).ln(), c))
+        .collect();
     out.push(panel_figure(
         dir,
         "specific_heat",
@@ -308,7 +337,13 @@ fn figures(dir: &Path, r: &IsingReport) -> Result<Vec<Figure>, Error> {
             y_label: "C".into(),
             x_tick: plain_tick,
             y_tick: plain_tick,
-            points: points_of(r, |p| ((p.l as f64).ln(), p.specific_heat.value, p.specific_heat.error)),
+            points: points_of(r, |p| {
+                (
+                    (p.l as f64).ln(),
+                    p.specific_heat.value,
+                    p.specific_heat.error,
+                )
+            }),
             lines: vec![("exact (Kaufman)".into(), BLACK, false, exact_c)],
         },
     )?);
@@ -325,7 +360,12 @@ fn figures(dir: &Path, r: &IsingReport) -> Result<Vec<Figure>, Error> {
             points: points_of(r, |p| (log2(p.l), p.energy.value, p.energy.error)),
             lines: vec![
                 ("exact (Kaufman)".into(), BLACK, false, exact_e),
-                ("−√2 (L = ∞)".into(), BLACK, true, vec![(lo, -2f64.sqrt()), (hi, -2f64.sqrt())]),
+                (
+                    "−√2 (L = ∞)".into(),
+                    BLACK,
+                    true,
+                    vec![(lo, -2f64.sqrt()), (hi, -2f64.sqrt())],
+                ),
             ],
         },
     )?);
@@ -339,7 +379,10 @@ fn pm(e: &Estimate, digits: usize) -> String {
 /// The Markdown table (also embedded in the HTML).
 pub fn table(r: &IsingReport) -> String {
     let mut t = String::new();
-    let _ = writeln!(t, "| series | L | n | χ | V4 | C | C exact | e | e exact | ⟨\\|m\\|⟩ |");
+    let _ = writeln!(
+        t,
+        "| series | L | n | χ | V4 | C | C exact | e | e exact | ⟨\\|m\\|⟩ |"
+    );
     let _ = writeln!(t, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for s in &r.series {
         for p in &s.points {
@@ -360,7 +403,10 @@ pub fn table(r: &IsingReport) -> String {
             );
         }
     }
-    let _ = writeln!(t, "\n| series | γ/ν (exact 1.75) | fit sizes | V4 change | between |");
+    let _ = writeln!(
+        t,
+        "\n| series | γ/ν (exact 1.75) | fit sizes | V4 change | between |"
+    );
     let _ = writeln!(t, "|---|---:|---|---:|---|");
     for s in &r.series {
         let _ = writeln!(
@@ -368,17 +414,27 @@ pub fn table(r: &IsingReport) -> String {
             "| {} | {} | {} | {} | {} |",
             s.label,
             s.gamma_over_nu.map_or("—".into(), |g| pm(&g, 3)),
-            s.fit_l.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(", "),
+            s.fit_l
+                .iter()
+                .map(|l| l.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            s.v4_change.map_or("—".into(), |(_, _, c)| format!(
+                "{:+.2}% ± {:.2}%",
+                100.0 * c.value,
+                100.0 * c.error
+            )),
             s.v4_change
-                .map_or("—".into(), |(_, _, c)| format!("{:+.2}% ± {:.2}%", 100.0 * c.value, 100.0 * c.error)),
-            s.v4_change.map_or(String::new(), |(a, b, _)| format!("L = {a} and {b}")),
+                .map_or(String::new(), |(a, b, _)| format!("L = {a} and {b}")),
         );
     }
     t
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Draws the figures into `dir/figures/` and writes `dir/report.html`, `dir/table.md` and
@@ -389,7 +445,10 @@ pub fn write_ising_report(dir: &Path, r: &IsingReport) -> Result<Vec<PathBuf>, E
     scalebridge::io::create_dir(&fig_dir)?;
     let figs = figures(&fig_dir, r)?;
     let tab = table(r);
-    let mut files: Vec<PathBuf> = figs.iter().flat_map(|f| [f.png.clone(), f.svg.clone()]).collect();
+    let mut files: Vec<PathBuf> = figs
+        .iter()
+        .flat_map(|f| [f.png.clone(), f.svg.clone()])
+        .collect();
     let md = dir.join("table.md");
     scalebridge::io::write_atomic(&md, |w| std::io::Write::write_all(w, tab.as_bytes()))?;
     files.push(md);
@@ -424,7 +483,11 @@ pub fn write_ising_report(dir: &Path, r: &IsingReport) -> Result<Vec<PathBuf>, E
             let cells: Vec<&str> = body.trim_end_matches('|').split(" | ").collect();
             let _ = write!(h, "<tr>");
             for c in cells {
-                let _ = write!(h, "<td>{}</td>", escape(c.trim().replace("\\|", "|").as_str()));
+                let _ = write!(
+                    h,
+                    "<td>{}</td>",
+                    escape(c.trim().replace("\\|", "|").as_str())
+                );
             }
             let _ = write!(h, "</tr>");
         } else if in_table {
@@ -445,7 +508,11 @@ pub fn write_ising_report(dir: &Path, r: &IsingReport) -> Result<Vec<PathBuf>, E
             f.svg_text.trim_start_matches(|c| c != '<')
         );
     }
-    let _ = writeln!(h, "<p>scalebridge {}</p></body></html>", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(
+        h,
+        "<p>scalebridge {}</p></body></html>",
+        env!("CARGO_PKG_VERSION")
+    );
     let html = dir.join("report.html");
     scalebridge::io::write_atomic(&html, |w| std::io::Write::write_all(w, h.as_bytes()))?;
     files.push(html);

@@ -64,3 +64,362 @@ fn sample_writes_configs_and_observables() {
         assert_eq!(run(&args).status.code(), Some(2));
     }
 }
+
+fn json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_reader(std::fs::File::open(path).unwrap()).unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let res = run(args);
+    assert!(res.status.success(), "{args:?}: {}", stderr(&res));
+    String::from_utf8_lossy(&res.stdout).into_owned()
+}
+
+fn bad_input(args: &[&str], mention: &str) {
+    let res = run(args);
+    let err = stderr(&res);
+    assert_eq!(res.status.code(), Some(2), "{args:?}: {err}");
+    assert!(
+        err.contains(mention),
+        "{args:?}: `{err}` should mention `{mention}`"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
+}
+
+/// The whole inverse-RG pipeline at CI size: Wolff at K_c (L = 32), the 3×3 rule, dreaming from
+/// one spin to L = 256 with observables at every level, the report's scaling bars, and MCRG.
+#[test]
+fn fit_dream_report_mcrg_pipeline() {
+    let dir = tmp("ising-pipeline");
+    let p = |name: &str| dir.join(name);
+    ok(&[
+        "ising",
+        "sample",
+        "--L",
+        "32",
+        "--K",
+        "0.440686793509772",
+        "--n",
+        "2000",
+        "--every",
+        "2",
+        "--seed",
+        "5",
+        "--quiet",
+        "--out",
+        s(&p("wolff32")),
+    ]);
+    ok(&[
+        "ising",
+        "fit-lift",
+        "--data",
+        s(&p("wolff32/configs.npy")),
+        "--kernel",
+        "3",
+        "--out",
+        s(&p("lift")),
+    ]);
+    let lift = json(&p("lift/lift.json"));
+    assert_eq!(lift["kernel"], 3);
+    assert!((lift["K"].as_f64().unwrap() - 0.440686793509772).abs() < 1e-12);
+    // published at L = 32, 10⁴ configurations: (a, b, c) = (0.546, 0.628, 1.410); 2000
+    // configurations give standard errors ≈ 0.007-0.013
+    for (key, published) in [("a", 0.546), ("b", 0.628), ("c", 1.410)] {
+        let v = lift["abc"][key].as_f64().unwrap();
+        let se = lift["abc"][format!("{key}_err")].as_f64().unwrap();
+        assert!(se > 0.0 && se < 0.02, "{key}: se {se}");
+        assert!(
+            (v - published).abs() < 0.04,
+            "{key} = {v} ± {se} vs {published}"
+        );
+    }
+    ok(&[
+        "ising",
+        "dream",
+        "--lift",
+        s(&p("lift")),
+        "--levels",
+        "8",
+        "--n",
+        "1024",
+        "--seed",
+        "1",
+        "--measure-levels",
+        "--no-store",
+        "--quiet",
+        "--out",
+        s(&p("dream")),
+    ]);
+    assert!(!p("dream/configs.npy").exists());
+    let obs = json(&p("dream/observables.json"));
+    let sides: Vec<u64> = obs["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["L"].as_u64().unwrap())
+        .collect();
+    assert_eq!(sides, vec![2, 4, 8, 16, 32, 64, 128, 256]);
+    ok(&[
+        "ising",
+        "report",
+        "--mc",
+        s(&p("wolff32")),
+        "--dreamed",
+        s(&p("dream")),
+        "--out",
+        s(&p("report")),
+    ]);
+    for f in [
+        "report.html",
+        "table.md",
+        "report.json",
+        "manifest.json",
+        "figures/chi.png",
+        "figures/chi.svg",
+        "figures/v4.svg",
+        "figures/specific_heat.png",
+        "figures/energy.svg",
+    ] {
+        assert!(p("report").join(f).exists(), "{f}");
+    }
+    let rep = json(&p("report/report.json"));
+    let dreamed = &rep["series"][1];
+    assert_eq!(dreamed["dreamed"], true);
+    // the issue's bars (at L ≤ 256 here; the study script goes to 1024 and 4096)
+    let g = dreamed["gamma_over_nu"]["value"].as_f64().unwrap();
+    assert!((g - 1.75).abs() < 0.1, "γ/ν = {g}");
+    let dv4 = dreamed["v4_change"][2]["value"].as_f64().unwrap();
+    assert!(dv4.abs() < 0.03, "V4 change {dv4}");
+    // MCRG on the Wolff pairs: within 10% of λ_t = 2 and λ_h = 2^{15/8}
+    ok(&[
+        "ising",
+        "mcrg",
+        "--data",
+        s(&p("wolff32/configs.npy")),
+        "--steps",
+        "2",
+        "--out",
+        s(&p("mcrg")),
+    ]);
+    let m = json(&p("mcrg/mcrg.json"));
+    for step in m["steps"].as_array().unwrap() {
+        let lt = step["lambda_t"].as_array().unwrap().last().unwrap()["value"]
+            .as_f64()
+            .unwrap();
+        let lh = step["lambda_h"].as_array().unwrap().last().unwrap()["value"]
+            .as_f64()
+            .unwrap();
+        assert!((lt / 2.0 - 1.0).abs() < 0.1, "λ_t = {lt}");
+        assert!((lh / 2f64.powf(15.0 / 8.0) - 1.0).abs() < 0.1, "λ_h = {lh}");
+    }
+    for d in ["wolff32", "lift", "dream", "report", "mcrg"] {
+        assert!(p(d).join("manifest.json").exists(), "{d}");
+    }
+}
+
+/// Dreamed configurations are stored as int8 (n, L, L), start from a given lattice if asked,
+/// and are the same bits on 1 and 2 threads.
+#[test]
+fn dream_stores_configs_reproducibly() {
+    let dir = tmp("ising-dream");
+    let p = |name: &str| dir.join(name);
+    std::fs::create_dir_all(p("lift")).unwrap();
+    std::fs::write(
+        p("lift/lift.json"),
+        r#"{"kernel": 3, "theta": [1.41, 0.628, 0.546], "K": 0.4406868}"#,
+    )
+    .unwrap();
+    let dream = |threads: &str, out: &str| {
+        ok(&[
+            "--threads",
+            threads,
+            "ising",
+            "dream",
+            "--lift",
+            s(&p("lift")),
+            "--levels",
+            "9",
+            "--n",
+            "3",
+            "--seed",
+            "4",
+            "--quiet",
+            "--out",
+            s(&p(out)),
+        ]);
+        std::fs::read(p(out).join("configs.npy")).unwrap()
+    };
+    assert_eq!(dream("1", "a"), dream("2", "b"));
+    let c: ndarray::Array3<i8> = ndarray_npy::read_npy(p("a/configs.npy")).unwrap();
+    assert_eq!(c.shape(), &[3, 512, 512]);
+    assert!(c.iter().all(|&v| v == 1 || v == -1));
+    // from a given 8×8 start: side 8·2² = 32
+    let start = ndarray::Array2::<i8>::from_shape_fn(
+        (8, 8),
+        |(i, j)| if (i + j) % 3 == 0 { 1 } else { -1 },
+    );
+    ndarray_npy::write_npy(p("start.npy"), &start).unwrap();
+    ok(&[
+        "ising",
+        "dream",
+        "--lift",
+        s(&p("lift")),
+        "--levels",
+        "2",
+        "--n",
+        "40",
+        "--start",
+        s(&p("start.npy")),
+        "--quiet",
+        "--out",
+        s(&p("c")),
+    ]);
+    let c: ndarray::Array3<i8> = ndarray_npy::read_npy(p("c/configs.npy")).unwrap();
+    assert_eq!(c.shape(), &[40, 32, 32]);
+    let obs = json(&p("c/observables.json"));
+    assert_eq!(obs["levels"].as_array().unwrap().len(), 1);
+    assert_eq!(obs["levels"][0]["L"], 32);
+}
+
+#[test]
+fn ising_bad_input_is_one_line_exit_2() {
+    let dir = tmp("ising-bad");
+    let p = |name: &str| dir.join(name);
+    let f = ndarray::Array3::<f64>::zeros((2, 4, 4));
+    ndarray_npy::write_npy(p("float.npy"), &f).unwrap();
+    let rect = ndarray::Array3::<i8>::ones((2, 4, 6));
+    ndarray_npy::write_npy(p("rect.npy"), &rect).unwrap();
+    let mut zeros = ndarray::Array3::<i8>::ones((2, 4, 4));
+    zeros[(1, 2, 3)] = 0;
+    ndarray_npy::write_npy(p("zero.npy"), &zeros).unwrap();
+    let twelve = ndarray::Array3::<i8>::ones((64, 12, 12));
+    ndarray_npy::write_npy(p("twelve.npy"), &twelve).unwrap();
+    let out = s(&dir);
+    for (file, mention) in [
+        ("float.npy", "int8"),
+        ("rect.npy", "square"),
+        ("zero.npy", "±1"),
+    ] {
+        bad_input(
+            &["ising", "fit-lift", "--data", s(&p(file)), "--out", out],
+            file,
+        );
+        bad_input(
+            &["ising", "fit-lift", "--data", s(&p(file)), "--out", out],
+            mention,
+        );
+    }
+    bad_input(
+        &[
+            "ising",
+            "fit-lift",
+            "--data",
+            s(&p("missing.npy")),
+            "--out",
+            out,
+        ],
+        "missing.npy",
+    );
+    bad_input(
+        &[
+            "ising",
+            "fit-lift",
+            "--data",
+            s(&p("twelve.npy")),
+            "--kernel",
+            "9",
+            "--out",
+            out,
+        ],
+        "kernel",
+    );
+    bad_input(
+        &[
+            "ising",
+            "fit-lift",
+            "--data",
+            s(&p("twelve.npy")),
+            "--K=-0.1",
+            "--out",
+            out,
+        ],
+        "K",
+    );
+    bad_input(
+        &[
+            "ising",
+            "mcrg",
+            "--data",
+            s(&p("twelve.npy")),
+            "--steps",
+            "3",
+            "--out",
+            out,
+        ],
+        "2^3",
+    );
+    bad_input(
+        &["ising", "sample", "--L", "8", "--K", "0", "--out", out],
+        "K",
+    );
+    std::fs::create_dir_all(p("lift9")).unwrap();
+    std::fs::write(p("lift9/lift.json"), r#"{"kernel": 9, "theta": [1, 2, 3]}"#).unwrap();
+    bad_input(
+        &["ising", "dream", "--lift", s(&p("lift9")), "--out", out],
+        "unknown kernel size 9",
+    );
+    std::fs::create_dir_all(p("lift3")).unwrap();
+    std::fs::write(
+        p("lift3/lift.json"),
+        r#"{"kernel": 3, "theta": [1.4, 0.6, 0.5]}"#,
+    )
+    .unwrap();
+    bad_input(
+        &[
+            "ising",
+            "dream",
+            "--lift",
+            s(&p("lift3")),
+            "--levels",
+            "60",
+            "--out",
+            out,
+        ],
+        "levels",
+    );
+    bad_input(
+        &[
+            "ising",
+            "dream",
+            "--lift",
+            s(&p("lift3")),
+            "--levels",
+            "24",
+            "--out",
+            out,
+        ],
+        "GiB",
+    );
+    bad_input(
+        &[
+            "ising",
+            "dream",
+            "--lift",
+            s(&p("lift3")),
+            "--start",
+            s(&p("zero.npy")),
+            "--out",
+            out,
+        ],
+        "zero.npy",
+    );
+    // nothing half-written: no temporary files left in the output directory
+    assert!(
+        std::fs::read_dir(&dir).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp"))
+    );
+}

@@ -8,8 +8,8 @@ pub mod spins;
 pub use atomic::{create_dir, write_atomic, write_json};
 pub use manifest::{FORMAT_VERSION, manifest};
 pub use npz::{
-    read_latent, read_npy_f64_1d, read_trajectory_positions, write_band, write_configs,
-    read_level_magnetisation, write_experiments, write_latent, write_level_observables, write_npy_f64_1d, write_trajectories,
-    write_two_bin,
+    read_latent, read_level_magnetisation, read_npy_f64_1d, read_trajectory_positions, write_band,
+    write_configs, write_experiments, write_latent, write_level_observables, write_npy_f64_1d,
+    write_trajectories, write_two_bin,
 };
 pub use spins::{SpinWriter, read_spins};

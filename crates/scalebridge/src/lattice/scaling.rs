@@ -103,7 +103,11 @@ pub fn nested(l: &[usize], m: &[Vec<f64>], fit_min: usize, v4_lo: usize) -> Opti
     let total: Vec<Moments> = m.iter().map(|r| Moments::of(&r[..used])).collect();
     let blocks: Vec<Vec<Moments>> = m
         .iter()
-        .map(|r| (0..BLOCKS).map(|k| Moments::of(&r[k * b..(k + 1) * b])).collect())
+        .map(|r| {
+            (0..BLOCKS)
+                .map(|k| Moments::of(&r[k * b..(k + 1) * b]))
+                .collect()
+        })
         .collect();
     let x: Vec<f64> = fit.iter().map(|&i| (l[i] as f64).ln()).collect();
     let stats = |mom: &dyn Fn(usize) -> Moments| -> (f64, f64) {

@@ -19,7 +19,8 @@ fn read_json(path: &Path) -> Result<Value, Error> {
         path: path.to_owned(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|e| Error::data(path, "(json)", format!("not valid JSON: {e}")))
+    serde_json::from_str(&text)
+        .map_err(|e| Error::data(path, "(json)", format!("not valid JSON: {e}")))
 }
 
 fn estimate(path: &Path, v: &Value, field: &str) -> Result<Estimate, Error> {
@@ -50,7 +51,12 @@ fn point(path: &Path, v: &Value) -> Result<IsingPoint, Error> {
 
 pub fn run(a: ReportArgs) -> Result<()> {
     if a.mc.is_empty() && a.dreamed.is_empty() {
-        return Err(Error::param("mc/dreamed", "none", "at least one --mc or --dreamed directory").into());
+        return Err(Error::param(
+            "mc/dreamed",
+            "none",
+            "at least one --mc or --dreamed directory",
+        )
+        .into());
     }
     let mut series = Vec::new();
     let mut ks = Vec::new();
@@ -59,7 +65,10 @@ pub fn run(a: ReportArgs) -> Result<()> {
     for dir in &a.mc {
         let path = dir.join("observables.json");
         let v = read_json(&path)?;
-        let k = v.get("K").and_then(Value::as_f64).ok_or_else(|| Error::data(&path, "K", "missing"))?;
+        let k = v
+            .get("K")
+            .and_then(Value::as_f64)
+            .ok_or_else(|| Error::data(&path, "K", "missing"))?;
         ks.push(k);
         let algo = read_json(&dir.join("manifest.json"))
             .ok()
@@ -79,7 +88,11 @@ pub fn run(a: ReportArgs) -> Result<()> {
         series.push(IsingSeries {
             label: format!("Monte Carlo ({algo})"),
             dreamed: false,
-            fit_l: if gamma.is_some() { fit.iter().map(|p| p.l).collect() } else { Vec::new() },
+            fit_l: if gamma.is_some() {
+                fit.iter().map(|p| p.l).collect()
+            } else {
+                Vec::new()
+            },
             gamma_over_nu: gamma,
             v4_change: None,
             points,
@@ -88,7 +101,10 @@ pub fn run(a: ReportArgs) -> Result<()> {
     for dir in &a.dreamed {
         let path = dir.join("observables.json");
         let v = read_json(&path)?;
-        let k = v.get("K").and_then(Value::as_f64).ok_or_else(|| Error::data(&path, "K", "missing"))?;
+        let k = v
+            .get("K")
+            .and_then(Value::as_f64)
+            .ok_or_else(|| Error::data(&path, "K", "missing"))?;
         ks.push(k);
         let kernel = v.get("kernel").and_then(Value::as_u64).unwrap_or(0);
         let levels = v
@@ -103,13 +119,21 @@ pub fn run(a: ReportArgs) -> Result<()> {
         }
         let (sides, m) = read_level_magnetisation(&dir.join("observables.npz"))?;
         let scaling = nested(&sides, &m, a.fit_min_l, V4_FROM);
-        let name = dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = dir
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         series.push(IsingSeries {
             label: format!("dreamed {kernel}×{kernel} ({name})"),
             dreamed: true,
             gamma_over_nu: scaling.as_ref().map(|s| s.gamma_over_nu),
-            fit_l: scaling.as_ref().map(|s| s.fit_l.clone()).unwrap_or_default(),
-            v4_change: scaling.as_ref().map(|s| (s.v4_between.0, s.v4_between.1, s.v4_change)),
+            fit_l: scaling
+                .as_ref()
+                .map(|s| s.fit_l.clone())
+                .unwrap_or_default(),
+            v4_change: scaling
+                .as_ref()
+                .map(|s| (s.v4_between.0, s.v4_between.1, s.v4_change)),
             points,
         });
     }
@@ -118,7 +142,11 @@ pub fn run(a: ReportArgs) -> Result<()> {
     if ks.iter().any(|x| (x - k).abs() > 1e-6) {
         summary.push(format!("WARNING: the ensembles were made at different couplings {ks:?}; exact curves use K = {k}"));
     }
-    let mut sizes: Vec<usize> = series.iter().flat_map(|s| s.points.iter().map(|p| p.l)).filter(|&l| l >= 2).collect();
+    let mut sizes: Vec<usize> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.l))
+        .filter(|&l| l >= 2)
+        .collect();
     if let (Some(&lo), Some(&hi)) = (sizes.iter().min(), sizes.iter().max()) {
         let mut l = lo;
         while l < hi {
