@@ -57,6 +57,23 @@ fn main() {
         t.elapsed().as_secs_f64()
     });
     println!("dream one 4096² lattice from one spin: {secs:.3} s (target 0.5 s)");
+    // time per independent configuration: every dreamed sample is independent; samples run
+    // side by side (as `ising dream` does), rows in parallel within large levels
+    for (levels, n) in [(8usize, 256usize), (10, 32)] {
+        use rayon::prelude::*;
+        let secs = best_of(3, || {
+            let t = Instant::now();
+            (0..n as u64).into_par_iter().for_each(|i| {
+                dream(&lifter, single_spin(2, i), levels, 2, i, |_, _| {});
+            });
+            t.elapsed().as_secs_f64()
+        });
+        println!(
+            "dream L = {}: {:.2} ms per independent configuration ({threads} threads)",
+            1 << levels,
+            secs / n as f64 * 1e3
+        );
+    }
     let mut rng = stream(2, 0, 0);
     let mut lat = Lattice::random(32, &mut rng);
     let mut w = Wolff::new(K_C);
