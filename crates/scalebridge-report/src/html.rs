@@ -6,7 +6,18 @@ use scalebridge::Error;
 use std::fmt::Write as _;
 use std::path::Path;
 
-fn escape(s: &str) -> String {
+/// A figure as an HTML `<figure>` with its SVG inlined.
+pub(crate) fn figure_html(f: &Figure) -> String {
+    format!(
+        "<figure><figcaption><b>{}</b> ({}.png, {}.svg)</figcaption>{}</figure>",
+        escape(&f.title),
+        f.stem,
+        f.stem,
+        f.svg_text.trim_start_matches(|c| c != '<')
+    )
+}
+
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -71,14 +82,7 @@ pub fn write(path: &Path, input: &ReportInput<'_>, figures: &[Figure]) -> Result
     }
     let _ = write!(h, "<h2>Figures</h2>");
     for f in figures {
-        let _ = write!(
-            h,
-            "<figure><figcaption><b>{}</b> ({}.png, {}.svg)</figcaption>{}</figure>",
-            escape(&f.title),
-            f.stem,
-            f.stem,
-            f.svg_text.trim_start_matches(|c| c != '<')
-        );
+        h.push_str(&figure_html(f));
     }
     let p = input.posterior;
     let _ = write!(

@@ -5,6 +5,7 @@
 //! original units, so one plotting routine serves every figure.
 
 use crate::figures::{DrawingTarget, Figure, render};
+use crate::html::{escape, figure_html};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use scalebridge::Error;
@@ -431,12 +432,6 @@ pub fn table(r: &IsingReport) -> String {
     t
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// Draws the figures into `dir/figures/` and writes `dir/report.html`, `dir/table.md` and
 /// `dir/report.json`. Returns the files written.
 pub fn write_ising_report(dir: &Path, r: &IsingReport) -> Result<Vec<PathBuf>, Error> {
@@ -499,14 +494,7 @@ pub fn write_ising_report(dir: &Path, r: &IsingReport) -> Result<Vec<PathBuf>, E
         let _ = write!(h, "</table>");
     }
     for f in &figs {
-        let _ = write!(
-            h,
-            "<figure><figcaption><b>{}</b> ({}.png, {}.svg)</figcaption>{}</figure>",
-            escape(&f.title),
-            f.stem,
-            f.stem,
-            f.svg_text.trim_start_matches(|c| c != '<')
-        );
+        h.push_str(&figure_html(f));
     }
     let _ = writeln!(
         h,

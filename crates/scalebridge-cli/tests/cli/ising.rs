@@ -280,6 +280,52 @@ fn dream_stores_configs_reproducibly() {
     let obs = json(&p("c/observables.json"));
     assert_eq!(obs["levels"].as_array().unwrap().len(), 1);
     assert_eq!(obs["levels"][0]["L"], 32);
+    // above L = 2048 every sample is its own file
+    ok(&[
+        "ising",
+        "dream",
+        "--lift",
+        s(&p("lift")),
+        "--levels",
+        "12",
+        "--n",
+        "1",
+        "--quiet",
+        "--out",
+        s(&p("big")),
+    ]);
+    assert!(!p("big/configs.npy").exists());
+    let big: ndarray::Array2<i8> =
+        ndarray_npy::read_npy(p("big/configs/sample_000000.npy")).unwrap();
+    assert_eq!(big.shape(), &[4096, 4096]);
+    assert!(big.iter().all(|&v| v == 1 || v == -1));
+}
+
+#[test]
+fn sample_with_the_heat_bath() {
+    let dir = tmp("ising-heatbath");
+    ok(&[
+        "ising",
+        "sample",
+        "--algo",
+        "heatbath",
+        "--L",
+        "16",
+        "--K",
+        "0.4406868",
+        "--n",
+        "64",
+        "--thermalise",
+        "100",
+        "--seed",
+        "3",
+        "--quiet",
+        "--out",
+        s(&dir),
+    ]);
+    let c: ndarray::Array3<i8> = ndarray_npy::read_npy(dir.join("configs.npy")).unwrap();
+    assert_eq!(c.shape(), &[64, 16, 16]);
+    assert_eq!(json(&dir.join("manifest.json"))["algo"], "heatbath");
 }
 
 #[test]

@@ -3,6 +3,31 @@
 use scalebridge::lattice::{K_C, Lattice, Wolff, estimate, exact};
 use scalebridge::rng::stream;
 
+/// Energy and specific heat from the series `m`, `e` at `K_c` agree with Kaufman within 3 error
+/// bars, and the error bars are small enough for that to mean something.
+fn agrees_with_kaufman(sampler: &str, l: usize, m: &[f64], e: &[f64]) {
+    let ens = estimate(l, K_C, m, e);
+    let x = exact(l, K_C).unwrap();
+    eprintln!(
+        "{sampler} L = {l}: e = {:.5} ± {:.5} (exact {:.5}), C = {:.4} ± {:.4} (exact {:.4}), V4 = {:.4} ± {:.4}, τ_int(e) = {:.2}, τ_int(|m|) = {:.2}",
+        ens.energy.value,
+        ens.energy.error,
+        x.energy_per_site,
+        ens.specific_heat.value,
+        ens.specific_heat.error,
+        x.specific_heat_per_site,
+        ens.v4.value,
+        ens.v4.error,
+        ens.tau_energy,
+        ens.tau_abs_m
+    );
+    assert!((ens.energy.value - x.energy_per_site).abs() < 3.0 * ens.energy.error);
+    assert!(
+        (ens.specific_heat.value - x.specific_heat_per_site).abs() < 3.0 * ens.specific_heat.error
+    );
+    assert!(ens.energy.error < 2e-3 && ens.specific_heat.error < 0.05);
+}
+
 /// Wolff at L = 8, 16, K_c: energy and specific heat per site agree with Kaufman within 3
 /// error bars (jackknife over 32 blocks of 100 000 measurements, one sweep apart).
 #[test]
@@ -19,27 +44,7 @@ fn wolff_matches_kaufman_at_kc() {
             m.push(lat.magnetisation());
             e.push(lat.energy());
         }
-        let ens = estimate(l, K_C, &m, &e);
-        let x = exact(l, K_C).unwrap();
-        eprintln!(
-            "L = {l}: e = {:.5} ± {:.5} (exact {:.5}), C = {:.4} ± {:.4} (exact {:.4}), V4 = {:.4} ± {:.4}, τ_int(e) = {:.2}",
-            ens.energy.value,
-            ens.energy.error,
-            x.energy_per_site,
-            ens.specific_heat.value,
-            ens.specific_heat.error,
-            x.specific_heat_per_site,
-            ens.v4.value,
-            ens.v4.error,
-            ens.tau_energy
-        );
-        assert!((ens.energy.value - x.energy_per_site).abs() < 3.0 * ens.energy.error);
-        assert!(
-            (ens.specific_heat.value - x.specific_heat_per_site).abs()
-                < 3.0 * ens.specific_heat.error
-        );
-        // the error bars are small enough for the comparison to mean something
-        assert!(ens.energy.error < 2e-3 && ens.specific_heat.error < 0.05);
+        agrees_with_kaufman("Wolff", l, &m, &e);
     }
 }
 
@@ -86,24 +91,6 @@ fn heat_bath_matches_kaufman_at_kc() {
             m.push(lat.magnetisation());
             e.push(lat.energy());
         }
-        let ens = estimate(l, K_C, &m, &e);
-        let x = exact(l, K_C).unwrap();
-        eprintln!(
-            "heat bath L = {l}: e = {:.5} ± {:.5} (exact {:.5}), C = {:.4} ± {:.4} (exact {:.4}), τ_int(e) = {:.2}, τ_int(|m|) = {:.2}",
-            ens.energy.value,
-            ens.energy.error,
-            x.energy_per_site,
-            ens.specific_heat.value,
-            ens.specific_heat.error,
-            x.specific_heat_per_site,
-            ens.tau_energy,
-            ens.tau_abs_m
-        );
-        assert!((ens.energy.value - x.energy_per_site).abs() < 3.0 * ens.energy.error);
-        assert!(
-            (ens.specific_heat.value - x.specific_heat_per_site).abs()
-                < 3.0 * ens.specific_heat.error
-        );
-        assert!(ens.energy.error < 2e-3 && ens.specific_heat.error < 0.05);
+        agrees_with_kaufman("heat bath", l, &m, &e);
     }
 }

@@ -4,13 +4,9 @@ use crate::cli::FitLiftArgs;
 use anyhow::Result;
 use scalebridge::Error;
 use scalebridge::io::{self, manifest, read_spins};
-use scalebridge::lattice::{K_C, fit, majority_rule};
-use scalebridge::rng::stream;
+use scalebridge::lattice::{K_C, fit};
 use serde_json::{Value, json};
 use std::path::Path;
-
-/// Purpose tag of the tie-breaking coins.
-const TIES: u64 = 0x54_49_45;
 
 /// The coupling recorded in the `manifest.json` beside a data file, if any.
 fn manifest_k(data: &Path) -> Option<f64> {
@@ -43,10 +39,7 @@ pub fn run(a: FitLiftArgs) -> Result<()> {
     let pairs: Vec<_> = lats
         .into_iter()
         .enumerate()
-        .map(|(i, f)| {
-            let mut rng = stream(a.seed, TIES, i as u64);
-            (majority_rule(&f, &mut rng), f)
-        })
+        .map(|(i, f)| super::majority_pair(f, a.seed, i))
         .collect();
     let f = fit(&pairs, radius)?;
     let mut out = serde_json::to_value(&f)?;

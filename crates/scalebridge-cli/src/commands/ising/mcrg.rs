@@ -4,13 +4,9 @@ use crate::cli::McrgArgs;
 use anyhow::Result;
 use scalebridge::Error;
 use scalebridge::io::{self, manifest, read_spins};
+use scalebridge::lattice::Lattice;
 use scalebridge::lattice::mcrg::{NAMES, mcrg};
-use scalebridge::lattice::{Lattice, majority_rule};
-use scalebridge::rng::stream;
 use serde_json::json;
-
-/// Purpose tag of the tie-breaking coins.
-const TIES: u64 = 0x54_49_45;
 
 pub fn run(a: McrgArgs) -> Result<()> {
     if a.steps == 0 {
@@ -34,15 +30,7 @@ pub fn run(a: McrgArgs) -> Result<()> {
     let chains: Vec<Vec<Lattice>> = lats
         .into_iter()
         .enumerate()
-        .map(|(i, f)| {
-            let mut rng = stream(a.seed, TIES, i as u64);
-            let mut c = vec![f];
-            for _ in 0..a.steps {
-                let next = majority_rule(&c[c.len() - 1], &mut rng);
-                c.push(next);
-            }
-            c
-        })
+        .map(|(i, f)| super::block_chain(f, a.steps, a.seed, i))
         .collect();
     let mut steps = Vec::new();
     for k in 1..=a.steps {

@@ -9,7 +9,7 @@ use scalebridge::lattice::{Estimate, exact};
 use scalebridge_report::{IsingPoint, IsingReport, IsingSeries, write_ising_report};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Size at which the V4 flatness of a dreamed ensemble is measured from (to the largest size).
 const V4_FROM: usize = 64;
@@ -21,6 +21,18 @@ fn read_json(path: &Path) -> Result<Value, Error> {
     })?;
     serde_json::from_str(&text)
         .map_err(|e| Error::data(path, "(json)", format!("not valid JSON: {e}")))
+}
+
+/// `DIR/observables.json` and its coupling `K` (pushed to `ks`).
+fn read_observables(dir: &Path, ks: &mut Vec<f64>) -> Result<(PathBuf, Value), Error> {
+    let path = dir.join("observables.json");
+    let v = read_json(&path)?;
+    let k = v
+        .get("K")
+        .and_then(Value::as_f64)
+        .ok_or_else(|| Error::data(&path, "K", "missing"))?;
+    ks.push(k);
+    Ok((path, v))
 }
 
 fn estimate(path: &Path, v: &Value, field: &str) -> Result<Estimate, Error> {
@@ -63,13 +75,7 @@ pub fn run(a: ReportArgs) -> Result<()> {
     // Monte Carlo: one series per algorithm, one point per directory
     let mut mc: BTreeMap<String, Vec<IsingPoint>> = BTreeMap::new();
     for dir in &a.mc {
-        let path = dir.join("observables.json");
-        let v = read_json(&path)?;
-        let k = v
-            .get("K")
-            .and_then(Value::as_f64)
-            .ok_or_else(|| Error::data(&path, "K", "missing"))?;
-        ks.push(k);
+        let (path, v) = read_observables(dir, &mut ks)?;
         let algo = read_json(&dir.join("manifest.json"))
             .ok()
             .and_then(|m| m.get("algo").and_then(Value::as_str).map(str::to_owned))
@@ -99,13 +105,7 @@ pub fn run(a: ReportArgs) -> Result<()> {
         });
     }
     for dir in &a.dreamed {
-        let path = dir.join("observables.json");
-        let v = read_json(&path)?;
-        let k = v
-            .get("K")
-            .and_then(Value::as_f64)
-            .ok_or_else(|| Error::data(&path, "K", "missing"))?;
-        ks.push(k);
+        let (path, v) = read_observables(dir, &mut ks)?;
         let kernel = v.get("kernel").and_then(Value::as_u64).unwrap_or(0);
         let levels = v
             .get("levels")
