@@ -153,15 +153,16 @@ pub struct SampleArgs {
     /// Configurations to store (one sweep apart, after thermalisation).
     #[arg(long, default_value_t = 1000)]
     pub n: usize,
-    /// Sampler: wolff (single-cluster) or heatbath (checkerboard, rows in parallel).
-    #[arg(long, default_value = "wolff", value_parser = ["wolff", "heatbath"])]
+    /// Sampler: wolff (single-cluster), heatbath (checkerboard, rows in parallel) or msc (the
+    /// same heat bath multi-spin coded, 64 spins per word; L a multiple of 128).
+    #[arg(long, default_value = "wolff", value_parser = ["wolff", "heatbath", "msc"])]
     pub algo: String,
     /// Sweeps between stored configurations (a Wolff sweep: as many clusters as flip L² spins
     /// on average).
     #[arg(long, default_value_t = 1)]
     pub every: usize,
     /// Thermalisation sweeps before the first stored configuration (default: 200 for wolff,
-    /// 5000 for heatbath; the start is all spins up).
+    /// 5000 for heatbath and msc; the start is all spins up).
     #[arg(long)]
     pub thermalise: Option<usize>,
     /// Random seed.

@@ -3,7 +3,9 @@
 //! `cargo bench -p scalebridge --bench ising`.
 
 use scalebridge::lattice::dream::{dream, single_spin};
-use scalebridge::lattice::{HeatBath, K_C, Lattice, LiftRule, Lifter, Wolff, fit, majority_rule};
+use scalebridge::lattice::{
+    HeatBath, K_C, Lattice, LiftRule, Lifter, PackedHeatBath, Wolff, fit, majority_rule,
+};
 use scalebridge::rng::stream;
 use std::time::Instant;
 
@@ -45,6 +47,21 @@ fn main() {
         let dt = t.elapsed().as_secs_f64();
         println!(
             "heat bath L = {l}: {:.3} spin updates/ns ({threads} threads), {:.3} ms per sweep",
+            (sweeps * l * l) as f64 / dt / 1e9,
+            dt / sweeps as f64 * 1e3
+        );
+    }
+    for l in [128usize, 256, 1024] {
+        let mut hb = PackedHeatBath::new(&Lattice::ordered(l), K_C, 1).expect("L % 128 == 0");
+        let sweeps = (1usize << 29) / (l * l);
+        hb.sweep();
+        let t = Instant::now();
+        for _ in 0..sweeps {
+            hb.sweep();
+        }
+        let dt = t.elapsed().as_secs_f64();
+        println!(
+            "multi-spin-coded heat bath L = {l}: {:.3} spin updates/ns ({threads} threads), {:.3} ms per sweep",
             (sweeps * l * l) as f64 / dt / 1e9,
             dt / sweeps as f64 * 1e3
         );

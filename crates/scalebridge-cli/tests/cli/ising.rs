@@ -326,6 +326,40 @@ fn sample_with_the_heat_bath() {
     let c: ndarray::Array3<i8> = ndarray_npy::read_npy(dir.join("configs.npy")).unwrap();
     assert_eq!(c.shape(), &[64, 16, 16]);
     assert_eq!(json(&dir.join("manifest.json"))["algo"], "heatbath");
+    ok(&[
+        "ising",
+        "sample",
+        "--algo",
+        "msc",
+        "--L",
+        "128",
+        "--K",
+        "0.4406868",
+        "--n",
+        "32",
+        "--thermalise",
+        "10",
+        "--quiet",
+        "--out",
+        s(&dir),
+    ]);
+    let c: ndarray::Array3<i8> = ndarray_npy::read_npy(dir.join("configs.npy")).unwrap();
+    assert_eq!(c.shape(), &[32, 128, 128]);
+    bad_input(
+        &[
+            "ising",
+            "sample",
+            "--algo",
+            "msc",
+            "--L",
+            "96",
+            "--K",
+            "0.44",
+            "--out",
+            s(&dir),
+        ],
+        "multiple of 128",
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! | [`ising`] | configurations, `m`, `e` |
 //! | [`wolff`] | Wolff single-cluster sampler |
 //! | [`heatbath`] | checkerboard heat bath, rows in parallel |
+//! | [`msc`] | the same heat bath multi-spin coded, 64 spins per word |
 //! | [`estimates`] | ensemble estimates with jackknife-over-blocks errors and `τ_int` |
 //! | [`restrict`] | majority rule (random tie-breaking) and decimation |
 //! | [`lift`] | the symmetric local coarse-to-fine rule (3, 6, 10 parameters) and its ML fit |
@@ -23,6 +24,7 @@ pub mod jet;
 pub mod kaufman;
 pub mod lift;
 pub mod mcrg;
+pub mod msc;
 pub mod restrict;
 pub mod scaling;
 pub mod stencil;
@@ -33,6 +35,7 @@ pub use heatbath::HeatBath;
 pub use ising::Lattice;
 pub use kaufman::{ExactIsing, exact};
 pub use lift::{LiftFit, LiftRule, Lifter, fit};
+pub use msc::PackedHeatBath;
 pub use restrict::{decimate, majority_rule};
 pub use wolff::Wolff;
 

@@ -1,4 +1,5 @@
-//! `scalebridge ising sample`: Monte Carlo configurations (Wolff or checkerboard heat bath).
+//! `scalebridge ising sample`: Monte Carlo configurations (Wolff, checkerboard heat bath, or the
+//! same heat bath multi-spin coded).
 
 use crate::cli::SampleArgs;
 use crate::progress;
@@ -6,7 +7,7 @@ use anyhow::Result;
 use scalebridge::Error;
 use scalebridge::io::{self, SpinWriter, manifest};
 use scalebridge::lattice::estimates::BLOCKS;
-use scalebridge::lattice::{HeatBath, Lattice, Wolff, estimate};
+use scalebridge::lattice::{HeatBath, Lattice, PackedHeatBath, Wolff, estimate};
 use scalebridge::rng::{SbRng, stream};
 use serde_json::json;
 
@@ -22,6 +23,7 @@ enum Chain {
         rng: SbRng,
     },
     HeatBath(HeatBath),
+    Packed(PackedHeatBath),
 }
 
 impl Chain {
@@ -34,12 +36,14 @@ impl Chain {
                 rng,
             } => sampler.sweep(lat, *flips, rng),
             Chain::HeatBath(hb) => hb.sweep(),
+            Chain::Packed(hb) => hb.sweep(),
         }
     }
     fn lattice(&self) -> Lattice {
         match self {
             Chain::Wolff { lat, .. } => lat.clone(),
             Chain::HeatBath(hb) => hb.lattice(),
+            Chain::Packed(hb) => hb.lattice(),
         }
     }
 }
@@ -63,10 +67,15 @@ pub fn run(a: SampleArgs) -> Result<()> {
         return Err(Error::param("every", 0, ">= 1").into());
     }
     io::create_dir(&a.out)?;
-    let heatbath = a.algo == "heatbath";
-    let thermalise = a.thermalise.unwrap_or(if heatbath { 5000 } else { 200 });
+    let local = a.algo != "wolff";
+    let thermalise = a.thermalise.unwrap_or(if local { 5000 } else { 200 });
     let mut flips_per_sweep = None;
-    let mut chain = if heatbath {
+    let mut chain = if a.algo == "msc" {
+        Chain::Packed(
+            PackedHeatBath::new(&Lattice::ordered(a.l), a.k, a.seed)
+                .ok_or_else(|| Error::param("L", a.l, "a multiple of 128 for --algo msc"))?,
+        )
+    } else if a.algo == "heatbath" {
         Chain::HeatBath(HeatBath::new(&Lattice::ordered(a.l), a.k, a.seed))
     } else {
         let mut rng = stream(a.seed, 0x4953_494e, 0);
