@@ -137,6 +137,14 @@ pub fn run(a: ReportArgs) -> Result<()> {
             points,
         });
     }
+    if series.iter().all(|s| s.points.is_empty()) {
+        return Err(Error::param(
+            "mc/dreamed",
+            "no ensemble estimates",
+            "directories whose observables.json has estimates (dreams need --n >= 32)",
+        )
+        .into());
+    }
     let k = ks[0];
     let mut summary = vec![format!("K = {k}")];
     if ks.iter().any(|x| (x - k).abs() > 1e-6) {
