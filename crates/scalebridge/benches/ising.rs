@@ -13,6 +13,23 @@ fn best_of(reps: usize, mut f: impl FnMut() -> f64) -> f64 {
     (0..reps).map(|_| f()).fold(f64::INFINITY, f64::min)
 }
 
+/// Times about `updates / L²` sweeps (after one warm-up sweep) and prints updates per ns.
+fn time_sweeps(name: &str, l: usize, updates: usize, mut sweep: impl FnMut()) {
+    let sweeps = updates / (l * l);
+    sweep();
+    let t = Instant::now();
+    for _ in 0..sweeps {
+        sweep();
+    }
+    let dt = t.elapsed().as_secs_f64();
+    println!(
+        "{name} L = {l}: {:.3} spin updates/ns ({} threads), {:.3} ms per sweep",
+        (sweeps * l * l) as f64 / dt / 1e9,
+        rayon::current_num_threads(),
+        dt / sweeps as f64 * 1e3
+    );
+}
+
 fn main() {
     let threads = rayon::current_num_threads();
     println!("{threads} threads");
@@ -38,33 +55,11 @@ fn main() {
     }
     for l in [64usize, 256, 1024] {
         let mut hb = HeatBath::new(&Lattice::ordered(l), K_C, 1);
-        let sweeps = (1usize << 27) / (l * l);
-        hb.sweep();
-        let t = Instant::now();
-        for _ in 0..sweeps {
-            hb.sweep();
-        }
-        let dt = t.elapsed().as_secs_f64();
-        println!(
-            "heat bath L = {l}: {:.3} spin updates/ns ({threads} threads), {:.3} ms per sweep",
-            (sweeps * l * l) as f64 / dt / 1e9,
-            dt / sweeps as f64 * 1e3
-        );
+        time_sweeps("heat bath", l, 1 << 27, || hb.sweep());
     }
     for l in [128usize, 256, 1024] {
         let mut hb = PackedHeatBath::new(&Lattice::ordered(l), K_C, 1).expect("L % 128 == 0");
-        let sweeps = (1usize << 29) / (l * l);
-        hb.sweep();
-        let t = Instant::now();
-        for _ in 0..sweeps {
-            hb.sweep();
-        }
-        let dt = t.elapsed().as_secs_f64();
-        println!(
-            "multi-spin-coded heat bath L = {l}: {:.3} spin updates/ns ({threads} threads), {:.3} ms per sweep",
-            (sweeps * l * l) as f64 / dt / 1e9,
-            dt / sweeps as f64 * 1e3
-        );
+        time_sweeps("multi-spin-coded heat bath", l, 1 << 29, || hb.sweep());
     }
     let lifter = Lifter::new(&LiftRule::abc(0.546, 0.628, 1.410));
     let secs = best_of(5, || {

@@ -110,6 +110,7 @@ pub fn observe(lat: &Lattice) -> (f64, f64) {
 mod tests {
     use super::*;
     use crate::lattice::LiftRule;
+    use crate::lattice::testing::on_threads;
 
     #[test]
     fn observe_matches_the_lattice_methods() {
@@ -127,11 +128,7 @@ mod tests {
     fn dreaming_is_reproducible_across_thread_counts() {
         let lifter = Lifter::new(&LiftRule::abc(0.546, 0.628, 1.410));
         let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
+            on_threads(threads, || {
                 let mut sides = Vec::new();
                 let lat = dream(&lifter, single_spin(3, 7), 9, 3, 7, |_, l| sides.push(l.l));
                 (lat, sides)

@@ -215,6 +215,7 @@ fn shifted(same: &[u64], q: usize, p: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lattice::testing::{assert_majority_half_sweep, on_threads};
 
     #[test]
     fn masks_count_neighbours() {
@@ -248,20 +249,7 @@ mod tests {
         let lat = Lattice::random(256, &mut rng);
         let mut hb = PackedHeatBath::new(&lat, 50.0, 1).unwrap();
         hb.half_sweep(0);
-        let after = hb.lattice();
-        let l = 256;
-        let at = |a: usize, b: usize| lat.spins[(a % l) * l + b % l] as i32;
-        for i in 0..l {
-            for j in 0..l {
-                let field = at(i + l - 1, j) + at(i + 1, j) + at(i, j + l - 1) + at(i, j + 1);
-                let got = after.spins[i * l + j];
-                if (i + j) % 2 == 1 {
-                    assert_eq!(got, lat.spins[i * l + j]);
-                } else if field != 0 {
-                    assert_eq!(got as i32, field.signum(), "({i}, {j})");
-                }
-            }
-        }
+        assert_majority_half_sweep(&lat, &hb.lattice());
     }
 
     /// Every site of one colour is set up with probability `1/(1 + e^{−2Kh})` given its
@@ -304,17 +292,13 @@ mod tests {
         let mut rng = stream(5, 0, 0);
         let lat = Lattice::random(256, &mut rng);
         let run = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap()
-                .install(|| {
-                    let mut hb = PackedHeatBath::new(&lat, 0.44, 9).unwrap();
-                    for _ in 0..3 {
-                        hb.sweep();
-                    }
-                    hb.lattice()
-                })
+            on_threads(threads, || {
+                let mut hb = PackedHeatBath::new(&lat, 0.44, 9).unwrap();
+                for _ in 0..3 {
+                    hb.sweep();
+                }
+                hb.lattice()
+            })
         };
         assert_eq!(run(1), run(2));
     }
