@@ -30,27 +30,49 @@ fn time_sweeps(name: &str, l: usize, updates: usize, mut sweep: impl FnMut()) {
     );
 }
 
+/// A thermalised Wolff chain at K_c and its calibrated clusters per sweep.
+struct Chain {
+    lat: Lattice,
+    w: Wolff,
+    rng: scalebridge::rng::SbRng,
+    flips: usize,
+}
+
+fn wolff_chain(l: usize, chain: u64) -> Chain {
+    let mut rng = stream(1, chain, l as u64);
+    let mut lat = Lattice::ordered(l);
+    let mut w = Wolff::new(K_C);
+    w.calibrate(&mut lat, 2000, &mut rng);
+    let flips = w.calibrate(&mut lat, 2000, &mut rng);
+    Chain { lat, w, rng, flips }
+}
+
 fn main() {
     let threads = rayon::current_num_threads();
     println!("{threads} threads");
     for l in [64usize, 256, 1024] {
-        let mut rng = stream(1, 0, l as u64);
-        // start ordered (clusters at K_c are large from the start), thermalise, then calibrate
-        let mut lat = Lattice::ordered(l);
-        let mut w = Wolff::new(K_C);
-        w.calibrate(&mut lat, 2000, &mut rng);
-        let flips = w.calibrate(&mut lat, 2000, &mut rng);
+        // one independent chain per thread (a single cluster is serial)
+        use rayon::prelude::*;
         let sweeps = (1 << 26) / (l * l);
+        let mut chains: Vec<Chain> = (0..threads as u64)
+            .into_par_iter()
+            .map(|c| wolff_chain(l, c))
+            .collect();
         let t = Instant::now();
-        let mut flipped = 0usize;
-        for _ in 0..sweeps * flips {
-            flipped += w.step(&mut lat, &mut rng);
-        }
+        let flipped: usize = chains
+            .par_iter_mut()
+            .map(|c| {
+                (0..sweeps * c.flips)
+                    .map(|_| c.w.step(&mut c.lat, &mut c.rng))
+                    .sum::<usize>()
+            })
+            .sum();
         let dt = t.elapsed().as_secs_f64();
         println!(
-            "wolff L = {l}: {:.3} spin flips/ns (one chain), {:.2} ms per sweep of {flips} clusters",
+            "wolff L = {l}: {:.3} spin flips/ns ({threads} chains), {:.2} ms per sweep of {} clusters per chain",
             flipped as f64 / dt / 1e9,
-            dt / sweeps as f64 * 1e3
+            dt / sweeps as f64 * 1e3,
+            chains[0].flips
         );
     }
     for l in [64usize, 256, 1024] {
