@@ -4,8 +4,9 @@
 //! Only the current coarse and fine lattices live at any time (peak memory 1.25 × the final
 //! lattice). Fine rows are drawn in parallel, each from its own random stream derived from
 //! `(seed, sample, level, row)`, so a sample is the same bits whatever the thread count, and
-//! whether samples run one after another or side by side. Observables (`m`, `e`) can be taken
-//! at every level on the way up without keeping the intermediate lattices.
+//! whether samples run one after another or side by side. Observables (`m`, `e`, from
+//! [`Lattice::observables`]) can be taken at every level on the way up without keeping the
+//! intermediate lattices.
 
 use super::ising::Lattice;
 use super::lift::Lifter;
@@ -79,49 +80,11 @@ pub fn dream(
     lat
 }
 
-/// `(m, e)` of a lattice, rows summed in parallel for large lattices (integer sums: the same
-/// bits in any order).
-pub fn observe(lat: &Lattice) -> (f64, f64) {
-    let l = lat.l;
-    let s = &lat.spins;
-    let row = |i: usize| -> (i64, i64) {
-        let here = &s[i * l..(i + 1) * l];
-        let down = &s[((i + 1) % l) * l..((i + 1) % l + 1) * l];
-        let mut m = 0i64;
-        let mut b = 0i64;
-        for j in 0..l {
-            let h = here[j] as i64;
-            m += h;
-            b += h * (here[(j + 1) % l] as i64 + down[j] as i64);
-        }
-        (m, b)
-    };
-    let add = |a: (i64, i64), b: (i64, i64)| (a.0 + b.0, a.1 + b.1);
-    let (m, b) = if l >= PARALLEL_SIDE {
-        (0..l).into_par_iter().map(row).reduce(|| (0, 0), add)
-    } else {
-        (0..l).map(row).fold((0, 0), add)
-    };
-    let n = (l * l) as f64;
-    (m as f64 / n, -(b as f64) / n)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::lattice::LiftRule;
     use crate::lattice::testing::on_threads;
-
-    #[test]
-    fn observe_matches_the_lattice_methods() {
-        let mut rng = stream(1, 0, 0);
-        for l in [1, 2, 5, 300] {
-            let lat = Lattice::random(l, &mut rng);
-            let (m, e) = observe(&lat);
-            assert_eq!(m, lat.magnetisation());
-            assert_eq!(e, lat.energy());
-        }
-    }
 
     /// The same sample is the same bits in a 1-thread and a 2-thread pool, and sizes double.
     #[test]

@@ -6,7 +6,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 use scalebridge::Error;
 use scalebridge::io::{self, SpinWriter, manifest, read_spins};
-use scalebridge::lattice::dream::{dream, observe, single_spin};
+use scalebridge::lattice::dream::{dream, single_spin};
 use scalebridge::lattice::estimates::BLOCKS;
 use scalebridge::lattice::{K_C, Lattice, LiftRule, Lifter, estimate};
 use serde_json::{Value, json};
@@ -154,7 +154,7 @@ pub fn run(a: DreamArgs) -> Result<()> {
                 let mut obs = Vec::with_capacity(kept.len());
                 let lat = dream(&lifter, start, a.levels, a.seed, i as u64, |lv, lat| {
                     if kept.contains(&lv) {
-                        obs.push(observe(lat));
+                        obs.push(lat.observables());
                     }
                 });
                 (lat, obs)

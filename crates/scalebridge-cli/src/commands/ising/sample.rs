@@ -114,8 +114,9 @@ pub fn run(a: SampleArgs) -> Result<()> {
             pb.inc(1);
         }
         let lat = chain.lattice();
-        m.push(lat.magnetisation());
-        e.push(lat.energy());
+        let (mm, ee) = lat.observables();
+        m.push(mm);
+        e.push(ee);
         writer.push(&lat.spins)?;
     }
     pb.finish_and_clear();
