@@ -25,6 +25,15 @@ pub fn log_sum_exp(x: &[f64]) -> f64 {
     m + x.iter().map(|&v| (v - m).exp()).sum::<f64>().ln()
 }
 
+/// The logistic function `σ(t) = 1/(1 + e^{−t})`, without overflow for either sign.
+pub fn logistic(t: f64) -> f64 {
+    if t >= 0.0 {
+        1.0 / (1.0 + (-t).exp())
+    } else {
+        t.exp() / (1.0 + t.exp())
+    }
+}
+
 /// `softmax(x)_j = e^{x_j} / Σ_k e^{x_k}`, stable for any finite input.
 pub fn softmax(x: &[f64]) -> Vec<f64> {
     let mut out = vec![0.0; x.len()];

@@ -39,6 +39,13 @@ pub fn stream(seed: u64, purpose: u64, item: u64) -> SbRng {
     SbRng::seed_from_u64(key)
 }
 
+/// `⌊p·2³²⌉` for `p ∈ [0, 1]`: a uniform 32-bit word `u` satisfies `u < threshold32(p)` with
+/// probability `p` to within 2⁻³³ (exactly 0 and 1 at the ends).
+#[inline]
+pub fn threshold32(p: f64) -> u64 {
+    (p * 4_294_967_296.0).round() as u64
+}
+
 /// A uniform draw in `[0, 1)` with 53 random bits.
 #[inline]
 pub fn uniform<R: Rng + ?Sized>(rng: &mut R) -> f64 {

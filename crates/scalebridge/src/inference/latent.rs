@@ -16,7 +16,7 @@
 //!   `F_i`, `X = μ + s∘ε`, with ADAM on `(μ, ln s)`, a decaying step and Polyak averaging over
 //!   the second half of the steps. `E[mᵀX] = mᵀμ` is used exactly.
 
-use crate::lift::{log_sum_exp, softmax_into};
+use crate::lift::{log_sum_exp, logistic, softmax_into};
 use crate::rng::{SbRng, standard_normal};
 
 /// The per-experiment inputs of an update.
@@ -137,14 +137,7 @@ pub fn update_widths(mu: &[f64], s: &mut [f64], nf: f64, v: &[f64]) {
             let others: Vec<f64> = (0..nc).filter(|&k| k != j).map(|k| a[k]).collect();
             log_sum_exp(&others)
         };
-        let rho = |u: f64| {
-            let t = mu[j] + 0.5 * (2.0 * u).exp() - lz;
-            if t >= 0.0 {
-                1.0 / (1.0 + (-t).exp())
-            } else {
-                t.exp() / (1.0 + t.exp())
-            }
-        };
+        let rho = |u: f64| logistic(mu[j] + 0.5 * (2.0 * u).exp() - lz);
         let (mut lo, mut hi) = (-0.5 * (v[j] + nf).ln(), -0.5 * v[j].ln());
         // start from one fixed-point step (exact when ρ̃_j does not depend on s_j)
         let u0 = s[j].ln().clamp(lo, hi);

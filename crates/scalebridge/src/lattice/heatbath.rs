@@ -11,7 +11,8 @@
 //! 128): 5× faster at L = 1024 (docs/ising.md).
 
 use super::ising::Lattice;
-use crate::rng::{SbRng, stream};
+use crate::lift::logistic;
+use crate::rng::{SbRng, stream, threshold32};
 use rand::Rng;
 use rayon::prelude::*;
 
@@ -20,6 +21,12 @@ pub const HEATBATH: u64 = 0x48_42_54;
 
 /// Sides from which half-sweeps run rows in parallel.
 const PARALLEL_SIDE: usize = 128;
+
+/// The heat-bath acceptance table at coupling `k`: entry `n` (`n` neighbours up, field
+/// `h = 2n − 4`) is `P(s = +1 | h)·2³² = σ(2Kh)·2³²`.
+pub fn thresholds(k: f64) -> [u64; 5] {
+    [0, 1, 2, 3, 4].map(|n| threshold32(logistic(2.0 * k * (2.0 * n as f64 - 4.0))))
+}
 
 /// A heat-bath sampler: the lattice in checkerboard layout plus its acceptance table.
 #[derive(Clone, Debug)]
@@ -42,8 +49,7 @@ impl HeatBath {
                 colour[(i + j) % 2][i * (l / 2) + j / 2] = lat.spins[i * l + j];
             }
         }
-        let threshold = [-4.0f64, -2.0, 0.0, 2.0, 4.0]
-            .map(|h| ((1.0 / (1.0 + (-2.0 * k * h).exp())) * 4_294_967_296.0).round() as u64);
+        let threshold = thresholds(k);
         HeatBath {
             l,
             colour,

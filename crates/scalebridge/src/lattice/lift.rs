@@ -29,7 +29,8 @@
 use super::ising::Lattice;
 use super::stencil::Stencil;
 use crate::error::{Error, Result};
-use crate::rng::SbRng;
+use crate::lift::logistic;
+use crate::rng::{SbRng, threshold32};
 use faer::linalg::solvers::{DenseSolveCore, Solve};
 use faer::{Mat, Side};
 use rayon::prelude::*;
@@ -109,8 +110,7 @@ impl Lifter {
                         .enumerate()
                         .map(|(c, wc)| if p >> c & 1 == 1 { *wc } else { -wc })
                         .sum::<f64>();
-                let prob = 1.0 / (1.0 + (-z).exp());
-                threshold.push((prob * 4_294_967_296.0).round() as u64);
+                threshold.push(threshold32(logistic(z)));
             }
         }
         Lifter { stencil, threshold }
@@ -267,7 +267,7 @@ pub fn fit(pairs: &[(Lattice, Lattice)], radius: usize) -> Result<LiftFit> {
         hess = Mat::<f64>::zeros(np, np);
         for (x, up, down) in &keys {
             let z: f64 = x.iter().zip(&theta).map(|(a, b)| a * b).sum();
-            let p = 1.0 / (1.0 + (-z).exp());
+            let p = logistic(z);
             let resid = up - (up + down) * p;
             let w = (up + down) * p * (1.0 - p);
             for r in 0..np {
@@ -313,7 +313,7 @@ pub fn fit(pairs: &[(Lattice, Lattice)], radius: usize) -> Result<LiftFit> {
             for &(k, up, down) in h {
                 let x = &keys[index[k as usize] as usize].0;
                 let z: f64 = x.iter().zip(&theta).map(|(a, b)| a * b).sum();
-                let p = 1.0 / (1.0 + (-z).exp());
+                let p = logistic(z);
                 let resid = up as f64 - (up + down) as f64 * p;
                 for r in 0..np {
                     g[r] += resid * x[r];
@@ -429,7 +429,7 @@ mod tests {
                         .zip(&rule.theta)
                         .map(|(x, t)| *x as f64 * t)
                         .sum::<f64>();
-                let p = 1.0 / (1.0 + (-z).exp());
+                let p = logistic(z);
                 let got = up[x * 16 + y] as f64 / n as f64;
                 let sd = (p * (1.0 - p) / n as f64).sqrt();
                 assert!((got - p).abs() < 4.5 * sd, "({x}, {y}): {got} vs {p}");

@@ -76,13 +76,7 @@ impl PackedHeatBath {
             }
         }
         debug_assert_eq!(h, 64 * w);
-        // t_k for k up-neighbours: field h = 2k − 4
-        let t: Vec<u64> = (0..5)
-            .map(|c| {
-                let field = 2.0 * c as f64 - 4.0;
-                ((1.0 / (1.0 + (-2.0 * k * field).exp())) * 4_294_967_296.0).round() as u64
-            })
-            .collect();
+        let t = super::heatbath::thresholds(k);
         let mut planes = [0u8; 32];
         for (j, plane) in planes.iter_mut().enumerate() {
             for (c, &tc) in t.iter().enumerate() {
@@ -277,7 +271,7 @@ mod tests {
                     continue;
                 }
                 let h = at(i + l - 1, j) + at(i + 1, j) + at(i, j + l - 1) + at(i, j + 1);
-                let p = 1.0 / (1.0 + (-2.0 * k * h).exp());
+                let p = crate::lift::logistic(2.0 * k * h);
                 let got = up[i * l + j] as f64 / reps as f64;
                 let z = (got - p) / (p * (1.0 - p) / reps as f64).sqrt();
                 worst = worst.max(z.abs());
