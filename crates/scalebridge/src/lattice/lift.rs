@@ -74,17 +74,10 @@ impl LiftRule {
     }
 
     /// One fine lattice (side `2L`) drawn from the rule given `coarse`, serially from `rng`.
+    /// Compiles the rule on every call; to lift many lattices, compile once with
+    /// [`Lifter::new`] and call [`Lifter::lift`].
     pub fn lift(&self, coarse: &Lattice, rng: &mut SbRng) -> Lattice {
-        let lifter = Lifter::new(self);
-        let mut fine = vec![0i8; 4 * coarse.l * coarse.l];
-        let mut keys = vec![0u32; 2 * coarse.l];
-        for (x, row) in fine.chunks_exact_mut(2 * coarse.l).enumerate() {
-            lifter.lift_row(&coarse.spins, coarse.l, x, &mut keys, row, rng);
-        }
-        Lattice {
-            l: 2 * coarse.l,
-            spins: fine,
-        }
+        Lifter::new(self).lift(coarse, rng)
     }
 }
 
@@ -114,6 +107,17 @@ impl Lifter {
             }
         }
         Lifter { stencil, threshold }
+    }
+
+    /// One fine lattice (side `2L`) drawn given `coarse`, serially from `rng`.
+    pub fn lift(&self, coarse: &Lattice, rng: &mut SbRng) -> Lattice {
+        let fl = 2 * coarse.l;
+        let mut fine = vec![0i8; fl * fl];
+        let mut keys = vec![0u32; fl];
+        for (x, row) in fine.chunks_exact_mut(fl).enumerate() {
+            self.lift_row(&coarse.spins, coarse.l, x, &mut keys, row, rng);
+        }
+        Lattice { l: fl, spins: fine }
     }
 
     /// Fine row `x` (length `2L`) drawn given the `L × L` coarse spins; `keys` is scratch of
@@ -177,11 +181,7 @@ pub fn fit(pairs: &[(Lattice, Lattice)], radius: usize) -> Result<LiftFit> {
         return Err(Error::param("configurations", 0, ">= 1"));
     }
     let np = LiftRule::classes(radius).len();
-    let stencil = LiftRule {
-        radius,
-        theta: vec![0.0; np],
-    }
-    .stencil();
+    let stencil = Stencil::new(radius, LiftRule::class_of, np);
     for (coarse, fine) in pairs {
         if fine.l != 2 * coarse.l {
             return Err(Error::param(
@@ -306,17 +306,19 @@ pub fn fit(pairs: &[(Lattice, Lattice)], radius: usize) -> Result<LiftFit> {
     }
     // clustered sandwiches: scores per configuration, then per block of consecutive
     // configurations (covers the autocorrelation of a Markov chain)
+    let prob: Vec<f64> = keys
+        .iter()
+        .map(|(x, _, _)| logistic(x.iter().zip(&theta).map(|(a, b)| a * b).sum()))
+        .collect();
     let scores: Vec<Vec<f64>> = per_config
         .iter()
         .map(|h| {
             let mut g = vec![0.0; np];
             for &(k, up, down) in h {
-                let x = &keys[index[k as usize] as usize].0;
-                let z: f64 = x.iter().zip(&theta).map(|(a, b)| a * b).sum();
-                let p = logistic(z);
-                let resid = up as f64 - (up + down) as f64 * p;
-                for r in 0..np {
-                    g[r] += resid * x[r];
+                let i = index[k as usize] as usize;
+                let resid = up as f64 - (up + down) as f64 * prob[i];
+                for (gr, xr) in g.iter_mut().zip(&keys[i].0) {
+                    *gr += resid * xr;
                 }
             }
             g
@@ -410,8 +412,9 @@ mod tests {
         let coarse = Lattice::random(8, &mut rng);
         let n = 4000;
         let mut up = vec![0u32; 256];
+        let lifter = Lifter::new(&rule);
         for _ in 0..n {
-            let fine = rule.lift(&coarse, &mut rng);
+            let fine = lifter.lift(&coarse, &mut rng);
             for (i, &s) in fine.spins.iter().enumerate() {
                 up[i] += (s > 0) as u32;
             }
@@ -443,10 +446,11 @@ mod tests {
     fn fit_recovers_the_generating_rule() {
         let truth = LiftRule::abc(0.546, 0.628, 1.410);
         let mut rng = stream(7, 0, 0);
+        let lifter = Lifter::new(&truth);
         let pairs: Vec<(Lattice, Lattice)> = (0..200)
             .map(|_| {
                 let coarse = Lattice::random(16, &mut rng);
-                let fine = truth.lift(&coarse, &mut rng);
+                let fine = lifter.lift(&coarse, &mut rng);
                 (coarse, fine)
             })
             .collect();
