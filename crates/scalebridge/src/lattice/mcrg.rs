@@ -47,8 +47,11 @@ pub const NAMES: [&str; EVEN + ODD] = [
     "straight triples",
 ];
 
+/// The operator values of one lattice, even then odd.
+pub type Ops = [f64; EVEN + ODD];
+
 /// The operators of a lattice (side ≥ 3), even then odd.
-pub fn operators(lat: &Lattice) -> [f64; EVEN + ODD] {
+pub fn operators(lat: &Lattice) -> Ops {
     let l = lat.l;
     let s = |i: usize, j: usize| lat.spins[(i % l) * l + j % l] as i64;
     let mut o = [0i64; EVEN + ODD];
@@ -185,13 +188,59 @@ pub fn mcrg(pairs: &[(Lattice, Lattice)]) -> Result<Mcrg> {
             ">= 6 for MCRG (coarse side >= 3)",
         ));
     }
-    let per: Vec<([f64; EVEN + ODD], [f64; EVEN + ODD])> = {
+    let per: Vec<(Ops, Ops)> = {
         use rayon::prelude::*;
         pairs
             .par_iter()
             .map(|(c, f)| (operators(c), operators(f)))
             .collect()
     };
+    from_operators(l_fine, &per)
+}
+
+/// MCRG for every blocking step of `chains[i] = [fine, MR(fine), MR²(fine), …]` (configurations
+/// in generation order): step `k` pairs `MR^k` with `MR^{k−1}`. Each level's operators are
+/// measured once and serve as "coarse" in one step and "fine" in the next.
+pub fn mcrg_chains(chains: &[Vec<Lattice>]) -> Result<Vec<Mcrg>> {
+    let levels = chains.first().map_or(0, Vec::len);
+    if levels < 2 || chains.iter().any(|c| c.len() != levels) {
+        return Err(Error::param(
+            "chains",
+            levels,
+            "the same number (>= 2) of blocking levels for every configuration",
+        ));
+    }
+    if chains.len() < 2 * BLOCKS {
+        return Err(Error::param(
+            "configurations",
+            chains.len(),
+            &format!(">= {} for MCRG", 2 * BLOCKS),
+        ));
+    }
+    if chains[0][levels - 1].l < 3 {
+        return Err(Error::param(
+            "L",
+            chains[0][0].l,
+            "large enough that the last blocked side is >= 3",
+        ));
+    }
+    let ops: Vec<Vec<Ops>> = {
+        use rayon::prelude::*;
+        chains
+            .par_iter()
+            .map(|c| c.iter().map(operators).collect())
+            .collect()
+    };
+    (1..levels)
+        .map(|k| {
+            let per: Vec<(Ops, Ops)> = ops.iter().map(|o| (o[k], o[k - 1])).collect();
+            from_operators(chains[0][k - 1].l, &per)
+        })
+        .collect()
+}
+
+/// MCRG from measured `(coarse, fine)` operators, in generation order.
+fn from_operators(l_fine: usize, per: &[(Ops, Ops)]) -> Result<Mcrg> {
     let b = per.len() / BLOCKS;
     let blocks: Vec<Sums> = (0..BLOCKS)
         .map(|i| {
@@ -265,5 +314,37 @@ mod tests {
         let lh = r.lambda_h[0];
         assert!((lh.value - 1.5).abs() < 4.0 * lh.error, "{lh:?}");
         assert!(lh.error < 0.02);
+    }
+
+    /// Chains give every step exactly what the pair form gives for that step.
+    #[test]
+    fn chains_agree_with_pairs_step_by_step() {
+        let mut rng = stream(6, 0, 0);
+        let chains: Vec<Vec<Lattice>> = (0..640)
+            .map(|_| {
+                let f = Lattice::random(16, &mut rng);
+                let c1 = crate::lattice::majority_rule(&f, &mut rng);
+                let c2 = crate::lattice::majority_rule(&c1, &mut rng);
+                vec![f, c1, c2]
+            })
+            .collect();
+        let steps = mcrg_chains(&chains).unwrap();
+        assert_eq!(steps.len(), 2);
+        for (k, step) in steps.iter().enumerate() {
+            let pairs: Vec<(Lattice, Lattice)> = chains
+                .iter()
+                .map(|c| (c[k + 1].clone(), c[k].clone()))
+                .collect();
+            let direct = mcrg(&pairs).unwrap();
+            assert_eq!(step.l_fine, direct.l_fine);
+            for (a, b) in step
+                .lambda_t
+                .iter()
+                .chain(&step.lambda_h)
+                .zip(direct.lambda_t.iter().chain(&direct.lambda_h))
+            {
+                assert_eq!((a.value, a.error), (b.value, b.error));
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@ use anyhow::Result;
 use scalebridge::Error;
 use scalebridge::io::{self, manifest, read_spins};
 use scalebridge::lattice::Lattice;
-use scalebridge::lattice::mcrg::{NAMES, mcrg};
+use scalebridge::lattice::mcrg::{EVEN, NAMES, mcrg_chains};
 use serde_json::json;
 
 pub fn run(a: McrgArgs) -> Result<()> {
@@ -32,19 +32,15 @@ pub fn run(a: McrgArgs) -> Result<()> {
         .enumerate()
         .map(|(i, f)| super::block_chain(f, a.steps, a.seed, i))
         .collect();
-    let mut steps = Vec::new();
-    for k in 1..=a.steps {
-        let pairs: Vec<(Lattice, Lattice)> = chains
-            .iter()
-            .map(|c| (c[k].clone(), c[k - 1].clone()))
-            .collect();
-        let r = mcrg(&pairs)?;
+    let steps = mcrg_chains(&chains)?;
+    for (k, r) in steps.iter().enumerate() {
         let (t, h) = (
             r.lambda_t[r.lambda_t.len() - 1],
             r.lambda_h[r.lambda_h.len() - 1],
         );
         println!(
-            "step {k} (L = {} → {}): λ_t = {:.4} ± {:.4} (exact 2), λ_h = {:.4} ± {:.4} (exact 3.668)",
+            "step {} (L = {} → {}): λ_t = {:.4} ± {:.4} (exact 2), λ_h = {:.4} ± {:.4} (exact 3.668)",
+            k + 1,
             r.l_fine,
             r.l_fine / 2,
             t.value,
@@ -52,13 +48,12 @@ pub fn run(a: McrgArgs) -> Result<()> {
             h.value,
             h.error
         );
-        steps.push(r);
     }
     io::create_dir(&a.out)?;
     io::write_json(
         &a.out.join("mcrg.json"),
         &json!({
-            "operators": { "even": &NAMES[..4], "odd": &NAMES[4..] },
+            "operators": { "even": &NAMES[..EVEN], "odd": &NAMES[EVEN..] },
             "note": "lambda_t[k-1], lambda_h[k-1]: leading eigenvalue with the first k operators of the sector",
             "exact": { "lambda_t": 2.0, "lambda_h": 2f64.powf(15.0 / 8.0) },
             "steps": steps,
