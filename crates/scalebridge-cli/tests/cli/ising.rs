@@ -439,6 +439,20 @@ fn ising_bad_input_is_one_line_exit_2() {
         ],
         "2^3",
     );
+    // 12 → 6 → 3: a side-3 torus makes the operator set degenerate
+    bad_input(
+        &[
+            "ising",
+            "mcrg",
+            "--data",
+            s(&p("twelve.npy")),
+            "--steps",
+            "2",
+            "--out",
+            out,
+        ],
+        "at least 4 coarse sites",
+    );
     bad_input(
         &["ising", "sample", "--L", "8", "--K", "0", "--out", out],
         "K",

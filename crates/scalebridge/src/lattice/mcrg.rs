@@ -50,7 +50,11 @@ pub const NAMES: [&str; EVEN + ODD] = [
 /// The operator values of one lattice, even then odd.
 pub type Ops = [f64; EVEN + ODD];
 
-/// The operators of a lattice (side ≥ 3), even then odd.
+/// Smallest side the operator set is independent on: on a side-3 torus the third-neighbour pair
+/// `(0, 2)` is the nearest-neighbour pair `(0, −1)`, and `⟨S'S'⟩` is singular.
+pub const MIN_SIDE: usize = 4;
+
+/// The operators of a lattice (side ≥ [`MIN_SIDE`]), even then odd.
 pub fn operators(lat: &Lattice) -> Ops {
     let l = lat.l;
     let s = |i: usize, j: usize| lat.spins[(i % l) * l + j % l] as i64;
@@ -181,11 +185,11 @@ pub fn mcrg(pairs: &[(Lattice, Lattice)]) -> Result<Mcrg> {
         ));
     }
     let l_fine = pairs[0].1.l;
-    if pairs[0].0.l < 3 {
+    if pairs[0].0.l < MIN_SIDE {
         return Err(Error::param(
             "L",
             l_fine,
-            ">= 6 for MCRG (coarse side >= 3)",
+            &format!(">= {} for MCRG (coarse side >= {MIN_SIDE})", 2 * MIN_SIDE),
         ));
     }
     let per: Vec<(Ops, Ops)> = {
@@ -217,11 +221,11 @@ pub fn mcrg_chains(chains: &[Vec<Lattice>]) -> Result<Vec<Mcrg>> {
             &format!(">= {} for MCRG", 2 * BLOCKS),
         ));
     }
-    if chains[0][levels - 1].l < 3 {
+    if chains[0][levels - 1].l < MIN_SIDE {
         return Err(Error::param(
             "L",
             chains[0][0].l,
-            "large enough that the last blocked side is >= 3",
+            &format!("large enough that the last blocked side is >= {MIN_SIDE}"),
         ));
     }
     let ops: Vec<Vec<Ops>> = {

@@ -5,7 +5,7 @@ use anyhow::Result;
 use scalebridge::Error;
 use scalebridge::io::{self, manifest, read_spins};
 use scalebridge::lattice::Lattice;
-use scalebridge::lattice::mcrg::{EVEN, NAMES, mcrg_chains};
+use scalebridge::lattice::mcrg::{EVEN, MIN_SIDE, NAMES, mcrg_chains};
 use serde_json::json;
 
 pub fn run(a: McrgArgs) -> Result<()> {
@@ -15,12 +15,12 @@ pub fn run(a: McrgArgs) -> Result<()> {
     let lats = read_spins(&a.data)?;
     let l = lats[0].l;
     let block = 1usize << a.steps.min(30);
-    if l % block != 0 || l / block < 3 {
+    if l % block != 0 || l / block < MIN_SIDE {
         return Err(Error::data(
             &a.data,
             "(npy)",
             format!(
-                "lattice side {l}: {} blocking steps need a multiple of 2^{} with at least 3 coarse sites per side",
+                "lattice side {l}: {} blocking steps need a multiple of 2^{} with at least {MIN_SIDE} coarse sites per side",
                 a.steps, a.steps
             ),
         )
