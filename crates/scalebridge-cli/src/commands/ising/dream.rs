@@ -8,7 +8,7 @@ use scalebridge::Error;
 use scalebridge::io::{self, SpinWriter, manifest, read_spins};
 use scalebridge::lattice::dream::{dream, single_spin};
 use scalebridge::lattice::estimates::BLOCKS;
-use scalebridge::lattice::{K_C, Lattice, LiftRule, Lifter, estimate};
+use scalebridge::lattice::{Ensemble, K_C, Lattice, LiftRule, Lifter, estimate};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -182,15 +182,18 @@ pub fn run(a: DreamArgs) -> Result<()> {
         w.finish()?;
     }
     let sides: Vec<usize> = kept.iter().map(|&lv| l0 << lv).collect();
+    let estimates: Vec<Option<Ensemble>> = sides
+        .iter()
+        .enumerate()
+        .map(|(r, &l)| {
+            (a.n >= BLOCKS).then(|| estimate(l, lift.k, &m.row(r).to_vec(), &e.row(r).to_vec()))
+        })
+        .collect();
     let levels: Vec<Value> = kept
         .iter()
         .zip(&sides)
-        .enumerate()
-        .map(|(r, (&lv, &l))| {
-            let (mr, er) = (m.row(r).to_vec(), e.row(r).to_vec());
-            let est = (a.n >= BLOCKS).then(|| estimate(l, lift.k, &mr, &er));
-            json!({ "level": lv, "L": l, "n": a.n, "estimates": est })
-        })
+        .zip(&estimates)
+        .map(|((&lv, &l), est)| json!({ "level": lv, "L": l, "n": a.n, "estimates": est }))
         .collect();
     io::write_level_observables(&a.out.join("observables.npz"), &sides, &m, &e)?;
     io::write_json(
@@ -217,20 +220,19 @@ pub fn run(a: DreamArgs) -> Result<()> {
             "{} samples of side {side} (from L0 = {l0}, {} levels) in {seconds:.2} s",
             a.n, a.levels
         );
-        for v in &levels {
-            if let Some(est) = v.get("estimates").filter(|x| !x.is_null()) {
-                let g = |k: &str| {
-                    (
-                        est[k]["value"].as_f64().unwrap_or(f64::NAN),
-                        est[k]["error"].as_f64().unwrap_or(f64::NAN),
-                    )
-                };
-                let (ch, v4, en, c) = (g("chi"), g("v4"), g("energy"), g("specific_heat"));
-                println!(
-                    "  L = {:>5}: χ = {:.4} ± {:.4}, V4 = {:.4} ± {:.4}, e = {:.5} ± {:.5}, C = {:.4} ± {:.4}",
-                    v["L"], ch.0, ch.1, v4.0, v4.1, en.0, en.1, c.0, c.1
-                );
-            }
+        for est in estimates.iter().flatten() {
+            println!(
+                "  L = {:>5}: χ = {:.4} ± {:.4}, V4 = {:.4} ± {:.4}, e = {:.5} ± {:.5}, C = {:.4} ± {:.4}",
+                est.l,
+                est.chi.value,
+                est.chi.error,
+                est.v4.value,
+                est.v4.error,
+                est.energy.value,
+                est.energy.error,
+                est.specific_heat.value,
+                est.specific_heat.error
+            );
         }
     }
     Ok(())
