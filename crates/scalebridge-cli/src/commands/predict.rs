@@ -29,13 +29,7 @@ pub struct Outcome {
 /// Reads the model directory: posterior and manifest.
 pub fn load_model(dir: &Path) -> Result<(Posterior, Value), Error> {
     let posterior = Posterior::load(&dir.join("posterior.json"))?;
-    let path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-        path: path.clone(),
-        source,
-    })?;
-    let m: Value =
-        serde_json::from_str(&text).map_err(|e| Error::data(&path, "(json)", e.to_string()))?;
+    let m = scalebridge::io::read_json(&dir.join("manifest.json"))?;
     Ok((posterior, m))
 }
 

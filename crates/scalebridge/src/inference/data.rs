@@ -209,12 +209,7 @@ impl TrainingData {
             }
             (f, g) => g.or(f),
         };
-        let dt = path
-            .parent()
-            .map(|p| p.join("manifest.json"))
-            .and_then(|m| std::fs::read_to_string(m).ok())
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|v| v["dt"].as_f64());
+        let dt = crate::io::manifest_beside(path).and_then(|v| v["dt"].as_f64());
         Self::new(&x0, &counts, domain, dt, path)
     }
 

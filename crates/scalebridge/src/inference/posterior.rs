@@ -165,12 +165,7 @@ impl Posterior {
 
     /// Reads `posterior.json`.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let v: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| Error::data(path, "(json)", e.to_string()))?;
+        let v = crate::io::read_json(path)?;
         let fv = v["format_version"].as_u64();
         if fv != Some(crate::io::FORMAT_VERSION as u64) {
             return Err(Error::data(

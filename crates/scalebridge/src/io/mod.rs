@@ -6,7 +6,7 @@ pub mod npz;
 pub mod spins;
 
 pub use atomic::{create_dir, write_atomic, write_json};
-pub use manifest::{FORMAT_VERSION, manifest};
+pub use manifest::{FORMAT_VERSION, manifest, manifest_beside, read_json};
 pub use npz::{
     read_latent, read_level_magnetisation, read_npy_f64_1d, read_trajectory_positions, write_band,
     write_configs, write_experiments, write_latent, write_level_observables, write_npy_f64_1d,

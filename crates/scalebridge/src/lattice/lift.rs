@@ -54,6 +54,11 @@ impl LiftRule {
             .collect()
     }
 
+    /// The half-width of a kernel of side 3, 5 or 7; `None` for any other side.
+    pub fn radius_of_kernel(kernel: usize) -> Option<usize> {
+        matches!(kernel, 3 | 5 | 7).then_some(kernel / 2)
+    }
+
     /// The 3×3 rule from the published parameters `(a, b, c)`.
     pub fn abc(a: f64, b: f64, c: f64) -> Self {
         LiftRule {

@@ -29,28 +29,18 @@ pub fn read_lift(lift: &Path) -> Result<LiftFile, Error> {
     } else {
         lift.to_owned()
     };
-    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-        path: path.clone(),
-        source,
-    })?;
-    let v: Value = serde_json::from_str(&text)
-        .map_err(|e| Error::data(&path, "(json)", format!("not valid JSON: {e}")))?;
+    let v = io::read_json(&path)?;
     let kernel = v
         .get("kernel")
         .and_then(Value::as_u64)
         .ok_or_else(|| Error::data(&path, "kernel", "missing or not an integer"))?;
-    let radius = match kernel {
-        3 => 1,
-        5 => 2,
-        7 => 3,
-        k => {
-            return Err(Error::data(
-                &path,
-                "kernel",
-                format!("unknown kernel size {k} (3, 5 or 7)"),
-            ));
-        }
-    };
+    let radius = LiftRule::radius_of_kernel(kernel as usize).ok_or_else(|| {
+        Error::data(
+            &path,
+            "kernel",
+            format!("unknown kernel size {kernel} (3, 5 or 7)"),
+        )
+    })?;
     let want = LiftRule::classes(radius).len();
     let theta: Vec<f64> = v
         .get("theta")

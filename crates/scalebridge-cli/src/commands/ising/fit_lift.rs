@@ -4,25 +4,15 @@ use crate::cli::FitLiftArgs;
 use anyhow::Result;
 use scalebridge::Error;
 use scalebridge::io::{self, manifest, read_spins};
-use scalebridge::lattice::{K_C, fit};
+use scalebridge::lattice::{K_C, LiftRule, fit};
 use serde_json::{Value, json};
-use std::path::Path;
-
-/// The coupling recorded in the `manifest.json` beside a data file, if any.
-fn manifest_k(data: &Path) -> Option<f64> {
-    let m = data.parent()?.join("manifest.json");
-    let v: Value = serde_json::from_str(&std::fs::read_to_string(m).ok()?).ok()?;
-    v.get("K")?.as_f64()
-}
 
 pub fn run(a: FitLiftArgs) -> Result<()> {
-    let radius = match a.kernel {
-        3 => 1,
-        5 => 2,
-        7 => 3,
-        k => return Err(Error::param("kernel", k, "3, 5 or 7").into()),
-    };
-    let k = a.k.or_else(|| manifest_k(&a.data)).unwrap_or(K_C);
+    let radius = LiftRule::radius_of_kernel(a.kernel)
+        .ok_or_else(|| Error::param("kernel", a.kernel, "3, 5 or 7"))?;
+    let k =
+        a.k.or_else(|| io::manifest_beside(&a.data).and_then(|v| v.get("K")?.as_f64()))
+            .unwrap_or(K_C);
     if !(k > 0.0 && k.is_finite()) {
         return Err(Error::param("K", k, "finite and > 0").into());
     }

@@ -3,7 +3,7 @@
 use crate::cli::ReportArgs;
 use anyhow::Result;
 use scalebridge::Error;
-use scalebridge::io::{self, manifest, read_level_magnetisation};
+use scalebridge::io::{self, manifest, read_json, read_level_magnetisation};
 use scalebridge::lattice::scaling::{exponent_independent, nested};
 use scalebridge::lattice::{Estimate, exact};
 use scalebridge_report::{IsingPoint, IsingReport, IsingSeries, write_ising_report};
@@ -13,15 +13,6 @@ use std::path::{Path, PathBuf};
 
 /// Size at which the V4 flatness of a dreamed ensemble is measured from (to the largest size).
 const V4_FROM: usize = 64;
-
-fn read_json(path: &Path) -> Result<Value, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    serde_json::from_str(&text)
-        .map_err(|e| Error::data(path, "(json)", format!("not valid JSON: {e}")))
-}
 
 /// `DIR/observables.json` and its coupling `K` (pushed to `ks`).
 fn read_observables(dir: &Path, ks: &mut Vec<f64>) -> Result<(PathBuf, Value), Error> {
