@@ -23,21 +23,35 @@ pub(crate) fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-pub fn write(path: &Path, input: &ReportInput<'_>, figures: &[Figure]) -> Result<(), Error> {
+/// The start of a report page: head with the shared style, the title, the summary list (open).
+pub(crate) fn page_start(title: &str, summary: &[String]) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{}</title><style>\
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{t}</title><style>\
          body{{font-family:sans-serif;max-width:1150px;margin:auto;padding:1em;color:#222}}\
          table{{border-collapse:collapse;margin:0.5em 0}}td,th{{border:1px solid #bbb;padding:2px 8px;text-align:right}}\
          th{{background:#eef}}pre{{background:#f6f6f6;padding:0.6em}}figure{{margin:1em 0}}svg{{max-width:100%;height:auto}}\
-         </style></head><body>",
-        escape(&input.title)
+         </style></head><body><h1>{t}</h1><ul>",
+        t = escape(title)
     );
-    let _ = write!(h, "<h1>{}</h1><ul>", escape(&input.title));
-    for line in &input.summary {
+    for line in summary {
         let _ = write!(h, "<li>{}</li>", escape(line));
     }
+    h
+}
+
+/// Closes a report page with the version line.
+pub(crate) fn page_end(h: &mut String) {
+    let _ = writeln!(
+        h,
+        "<p>scalebridge {}</p></body></html>",
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+pub fn write(path: &Path, input: &ReportInput<'_>, figures: &[Figure]) -> Result<(), Error> {
+    let mut h = page_start(&input.title, &input.summary);
     let _ = write!(
         h,
         "</ul><h2>Learned law</h2><pre>{}</pre>",
@@ -100,10 +114,7 @@ pub fn write(path: &Path, input: &ReportInput<'_>, figures: &[Figure]) -> Result
             if p.active[l] { "yes" } else { "" }
         );
     }
-    let _ = writeln!(
-        h,
-        "</table><p>scalebridge {}</p></body></html>",
-        env!("CARGO_PKG_VERSION")
-    );
+    h.push_str("</table>");
+    page_end(&mut h);
     scalebridge::io::write_atomic(path, |w| std::io::Write::write_all(w, h.as_bytes()))
 }

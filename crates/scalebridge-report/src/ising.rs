@@ -5,7 +5,7 @@
 //! original units, so one plotting routine serves every figure.
 
 use crate::figures::{DrawingTarget, Figure, render};
-use crate::html::{escape, figure_html};
+use crate::html::{escape, figure_html, page_end, page_start};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use scalebridge::Error;
@@ -377,23 +377,75 @@ fn pm(e: &Estimate, digits: usize) -> String {
     format!("{:.*} ± {:.*}", digits, e.value, digits, e.error)
 }
 
-/// The Markdown table (also embedded in the HTML).
-pub fn table(r: &IsingReport) -> String {
-    let mut t = String::new();
-    let _ = writeln!(
-        t,
-        "| series | L | n | χ | V4 | C | C exact | e | e exact | ⟨\\|m\\|⟩ |"
-    );
-    let _ = writeln!(t, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+/// A table rendered both as Markdown (`table.md`) and as HTML (in the report).
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn markdown(&self) -> String {
+        let cell = |c: &String| c.replace('|', "\\|");
+        let mut t = format!(
+            "| {} |\n|{}|\n",
+            self.header.iter().map(cell).collect::<Vec<_>>().join(" | "),
+            self.header
+                .iter()
+                .map(|_| "---")
+                .collect::<Vec<_>>()
+                .join("|")
+        );
+        for r in &self.rows {
+            let _ = writeln!(
+                t,
+                "| {} |",
+                r.iter().map(cell).collect::<Vec<_>>().join(" | ")
+            );
+        }
+        t
+    }
+
+    fn html(&self) -> String {
+        let row = |tag: &str, cells: &[String]| {
+            let inner: String = cells
+                .iter()
+                .map(|c| format!("<{tag}>{}</{tag}>", escape(c)))
+                .collect();
+            format!("<tr>{inner}</tr>")
+        };
+        let body: String = self.rows.iter().map(|r| row("td", r)).collect();
+        format!("<table>{}{body}</table>", row("th", &self.header))
+    }
+}
+
+fn strings<const N: usize>(cells: [&str; N]) -> Vec<String> {
+    cells.iter().map(|c| c.to_string()).collect()
+}
+
+/// The per-size table and the per-series scaling table.
+fn tables(r: &IsingReport) -> [Table; 2] {
+    let mut sizes = Table {
+        header: strings([
+            "series",
+            "L",
+            "n",
+            "χ",
+            "V4",
+            "C",
+            "C exact",
+            "e",
+            "e exact",
+            "⟨|m|⟩",
+        ]),
+        rows: Vec::new(),
+    };
     for s in &r.series {
         for p in &s.points {
             let ex = r.exact.iter().find(|x| x.0 == p.l);
-            let _ = writeln!(
-                t,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                s.label,
-                p.l,
-                p.n,
+            sizes.rows.push(vec![
+                s.label.clone(),
+                p.l.to_string(),
+                p.n.to_string(),
                 pm(&p.chi, 3),
                 pm(&p.v4, 4),
                 pm(&p.specific_heat, 3),
@@ -401,35 +453,45 @@ pub fn table(r: &IsingReport) -> String {
                 pm(&p.energy, 5),
                 ex.map_or(String::new(), |x| format!("{:.5}", x.1)),
                 pm(&p.abs_m, 4),
-            );
+            ]);
         }
     }
-    let _ = writeln!(
-        t,
-        "\n| series | γ/ν (exact 1.75) | fit sizes | V4 change | between |"
-    );
-    let _ = writeln!(t, "|---|---:|---|---:|---|");
-    for s in &r.series {
-        let _ = writeln!(
-            t,
-            "| {} | {} | {} | {} | {} |",
-            s.label,
-            s.gamma_over_nu.map_or("—".into(), |g| pm(&g, 3)),
-            s.fit_l
-                .iter()
-                .map(|l| l.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            s.v4_change.map_or("—".into(), |(_, _, c)| format!(
-                "{:+.2}% ± {:.2}%",
-                100.0 * c.value,
-                100.0 * c.error
-            )),
-            s.v4_change
-                .map_or(String::new(), |(a, b, _)| format!("L = {a} and {b}")),
-        );
-    }
-    t
+    let scaling = Table {
+        header: strings([
+            "series",
+            "γ/ν (exact 1.75)",
+            "fit sizes",
+            "V4 change",
+            "between",
+        ]),
+        rows: r
+            .series
+            .iter()
+            .map(|s| {
+                vec![
+                    s.label.clone(),
+                    s.gamma_over_nu.map_or("—".into(), |g| pm(&g, 3)),
+                    s.fit_l
+                        .iter()
+                        .map(|l| l.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    s.v4_change.map_or("—".into(), |(_, _, c)| {
+                        format!("{:+.2}% ± {:.2}%", 100.0 * c.value, 100.0 * c.error)
+                    }),
+                    s.v4_change
+                        .map_or(String::new(), |(a, b, _)| format!("L = {a} and {b}")),
+                ]
+            })
+            .collect(),
+    };
+    [sizes, scaling]
+}
+
+/// The Markdown tables (`table.md`).
+pub fn table(r: &IsingReport) -> String {
+    let [sizes, scaling] = tables(r);
+    format!("{}\n{}", sizes.markdown(), scaling.markdown())
 }
 
 /// Draws the figures into `dir/figures/` and writes `dir/report.html`, `dir/table.md` and
@@ -450,57 +512,15 @@ pub fn write_ising_report(dir: &Path, r: &IsingReport) -> Result<Vec<PathBuf>, E
     let json = dir.join("report.json");
     scalebridge::io::write_json(&json, r)?;
     files.push(json);
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{t}</title><style>\
-         body{{font-family:sans-serif;max-width:1150px;margin:auto;padding:1em;color:#222}}\
-         table{{border-collapse:collapse;margin:0.5em 0}}td,th{{border:1px solid #bbb;padding:2px 8px;text-align:right}}\
-         th{{background:#eef}}figure{{margin:1em 0}}svg{{max-width:100%;height:auto}}\
-         </style></head><body><h1>{t}</h1><ul>",
-        t = escape(&r.title)
-    );
-    for line in &r.summary {
-        let _ = write!(h, "<li>{}</li>", escape(line));
-    }
-    let _ = write!(h, "</ul>");
-    // the Markdown tables as HTML tables
-    let mut in_table = false;
-    for line in tab.lines() {
-        if line.starts_with("|---") {
-            continue;
-        }
-        if let Some(body) = line.strip_prefix('|') {
-            if !in_table {
-                let _ = write!(h, "<table>");
-                in_table = true;
-            }
-            let cells: Vec<&str> = body.trim_end_matches('|').split(" | ").collect();
-            let _ = write!(h, "<tr>");
-            for c in cells {
-                let _ = write!(
-                    h,
-                    "<td>{}</td>",
-                    escape(c.trim().replace("\\|", "|").as_str())
-                );
-            }
-            let _ = write!(h, "</tr>");
-        } else if in_table {
-            let _ = write!(h, "</table>");
-            in_table = false;
-        }
-    }
-    if in_table {
-        let _ = write!(h, "</table>");
+    let mut h = page_start(&r.title, &r.summary);
+    h.push_str("</ul>");
+    for t in tables(r) {
+        h.push_str(&t.html());
     }
     for f in &figs {
         h.push_str(&figure_html(f));
     }
-    let _ = writeln!(
-        h,
-        "<p>scalebridge {}</p></body></html>",
-        env!("CARGO_PKG_VERSION")
-    );
+    page_end(&mut h);
     let html = dir.join("report.html");
     scalebridge::io::write_atomic(&html, |w| std::io::Write::write_all(w, h.as_bytes()))?;
     files.push(html);
