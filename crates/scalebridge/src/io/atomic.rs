@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Creates `dir` (and its parents) for output.
 pub fn create_dir(dir: &Path) -> Result<()> {
@@ -16,16 +16,21 @@ pub fn create_dir(dir: &Path) -> Result<()> {
     })
 }
 
+/// The temporary file beside `path` that an atomic write fills before renaming it into place.
+pub fn temp_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
 /// Writes `path` atomically with the content produced by `fill`.
 pub fn write_atomic<F>(path: &Path, fill: F) -> Result<()>
 where
     F: FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
 {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = temp_path(path);
     let werr = |source: std::io::Error| Error::Write {
         path: path.to_owned(),
         source,

@@ -44,11 +44,7 @@ fn npy_header(shape: &[usize]) -> Vec<u8> {
 impl SpinWriter {
     /// Starts `path` with array shape `shape` (e.g. `[n, L, L]`).
     pub fn create(path: &Path, shape: &[usize]) -> Result<Self> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        let tmp = super::atomic::temp_path(path);
         let werr = |source| Error::Write {
             path: path.to_owned(),
             source,
