@@ -11,6 +11,9 @@ use scalebridge::lattice::{HeatBath, Lattice, PackedHeatBath, Wolff, estimate};
 use scalebridge::rng::{SbRng, stream};
 use serde_json::json;
 
+/// Purpose tag of the Wolff chain's stream.
+const WOLFF: u64 = 0x4953_494e;
+
 /// Cluster flips used to calibrate the Wolff sweep length.
 const CALIBRATION_FLIPS: usize = 1000;
 
@@ -66,7 +69,6 @@ pub fn run(a: SampleArgs) -> Result<()> {
     if a.every == 0 {
         return Err(Error::param("every", 0, ">= 1").into());
     }
-    io::create_dir(&a.out)?;
     let local = a.algo != "wolff";
     let thermalise = a.thermalise.unwrap_or(if local { 5000 } else { 200 });
     let mut flips_per_sweep = None;
@@ -78,7 +80,7 @@ pub fn run(a: SampleArgs) -> Result<()> {
     } else if a.algo == "heatbath" {
         Chain::HeatBath(HeatBath::new(&Lattice::ordered(a.l), a.k, a.seed))
     } else {
-        let mut rng = stream(a.seed, 0x4953_494e, 0);
+        let mut rng = stream(a.seed, WOLFF, 0);
         let mut lat = Lattice::ordered(a.l);
         let mut sampler = Wolff::new(a.k);
         let flips = sampler.calibrate(&mut lat, CALIBRATION_FLIPS, &mut rng);
@@ -89,6 +91,7 @@ pub fn run(a: SampleArgs) -> Result<()> {
             rng,
         }
     };
+    io::create_dir(&a.out)?;
     let pb = progress::bar((thermalise + a.n * a.every) as u64, "sweeps", a.quiet);
     for _ in 0..thermalise {
         chain.sweep();
