@@ -56,25 +56,29 @@ pub fn write_trajectories(path: &Path, tr: &Trajectories) -> Result<()> {
     })
 }
 
-/// Reads a one-dimensional float64 `.npy` file, with errors naming the file and the problem.
-pub fn read_npy_f64_1d(path: &Path) -> Result<Vec<f64>> {
+/// Reads one array from a `.npy` file, with errors naming the file and saying which dtype
+/// (`dtype`, e.g. "float64 (`<f8`)") and dimensionality were expected.
+pub fn read_npy<A: ReadNpyExt>(path: &Path, dtype: &str) -> Result<A> {
     let file = File::open(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
     })?;
-    let arr = Array1::<f64>::read_npy(BufReader::new(file)).map_err(|e| {
+    A::read_npy(BufReader::new(file)).map_err(|e| {
         let problem = match &e {
-            ReadNpyError::WrongNdim(_, actual) => {
-                format!("expected a 1-D array, found {actual} dimensions")
+            ReadNpyError::WrongNdim(expected, actual) => {
+                let want = expected.map_or("an array".to_owned(), |n| format!("a {n}-D array"));
+                format!("expected {want}, found {actual} dimensions")
             }
-            ReadNpyError::WrongDescriptor(d) => {
-                format!("expected float64 (`<f8`), found dtype {d}")
-            }
+            ReadNpyError::WrongDescriptor(d) => format!("expected {dtype}, found dtype {d}"),
             other => other.to_string(),
         };
         Error::data(path, "(npy)", problem)
-    })?;
-    Ok(arr.to_vec())
+    })
+}
+
+/// Reads a one-dimensional float64 `.npy` file, with errors naming the file and the problem.
+pub fn read_npy_f64_1d(path: &Path) -> Result<Vec<f64>> {
+    Ok(read_npy::<Array1<f64>>(path, "float64 (`<f8`)")?.to_vec())
 }
 
 /// Writes `latent.npz`: `mean` and `std` of the latent-state posteriors, `(N, nc)`.

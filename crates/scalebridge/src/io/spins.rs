@@ -7,9 +7,8 @@
 use crate::error::{Error, Result};
 use crate::lattice::Lattice;
 use ndarray::ArrayD;
-use ndarray_npy::{ReadNpyError, ReadNpyExt};
 use std::fs::{self, File};
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Streams int8 spin lattices into one `.npy` of a fixed shape.
@@ -110,19 +109,7 @@ impl Drop for SpinWriter {
 
 /// Spin lattices read from an int8 `.npy`: `(n, L, L)`, or `(L, L)` for one lattice.
 pub fn read_spins(path: &Path) -> Result<Vec<Lattice>> {
-    let file = File::open(path).map_err(|source| Error::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    let arr = ArrayD::<i8>::read_npy(BufReader::new(file)).map_err(|e| {
-        let problem = match &e {
-            ReadNpyError::WrongDescriptor(d) => {
-                format!("expected int8 spins (`|i1`), found dtype {d}")
-            }
-            other => other.to_string(),
-        };
-        Error::data(path, "(npy)", problem)
-    })?;
+    let arr: ArrayD<i8> = super::npz::read_npy(path, "int8 spins (`|i1`)")?;
     let shape = arr.shape().to_vec();
     let (n, l) = match shape.as_slice() {
         [a, b] if a == b => (1, *a),
