@@ -1,22 +1,66 @@
-//! Progress bars on stderr (hidden with `--quiet` or when stderr is not a terminal).
+//! Progress bars on stderr (hidden with `--quiet`), behind the library's
+//! [`scalebridge::pipeline::Progress`].
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use scalebridge::pipeline::Progress;
+use std::sync::Mutex;
 
-/// A bar of `total` units labelled `what`.
-pub fn bar(total: u64, what: &str, quiet: bool) -> ProgressBar {
-    let pb = ProgressBar::with_draw_target(
-        Some(total),
-        if quiet {
-            ProgressDrawTarget::hidden()
-        } else {
-            ProgressDrawTarget::stderr()
-        },
-    );
-    pb.set_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({elapsed}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    pb.set_message(what.to_owned());
-    pb
+/// One bar per phase of a job; nothing is drawn when `quiet`.
+#[derive(Debug)]
+pub struct Bars {
+    quiet: bool,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Bars {
+    /// Bars on stderr unless `quiet`.
+    pub fn new(quiet: bool) -> Self {
+        Bars {
+            quiet,
+            bar: Mutex::new(None),
+        }
+    }
+
+    fn with(&self, f: impl FnOnce(&ProgressBar)) {
+        if let Ok(guard) = self.bar.lock()
+            && let Some(pb) = guard.as_ref()
+        {
+            f(pb);
+        }
+    }
+}
+
+impl Progress for Bars {
+    fn start(&self, what: &str, total: u64) {
+        let pb = ProgressBar::with_draw_target(
+            Some(total),
+            if self.quiet {
+                ProgressDrawTarget::hidden()
+            } else {
+                ProgressDrawTarget::stderr()
+            },
+        );
+        pb.set_style(
+            ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({elapsed}, eta {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        pb.set_message(what.to_owned());
+        if let Ok(mut guard) = self.bar.lock() {
+            *guard = Some(pb);
+        }
+    }
+    fn inc(&self, k: u64) {
+        self.with(|pb| pb.inc(k));
+    }
+    fn message(&self, msg: &str) {
+        self.with(|pb| pb.set_message(msg.to_owned()));
+    }
+    fn finish(&self) {
+        if let Ok(mut guard) = self.bar.lock()
+            && let Some(pb) = guard.take()
+        {
+            pb.finish_and_clear();
+        }
+    }
 }

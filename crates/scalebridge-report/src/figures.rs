@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use scalebridge::Error;
 use scalebridge::prediction::TwoBin;
-use scalebridge::restrict::bin_counts;
+use scalebridge::walkers::restrict::bin_counts;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 

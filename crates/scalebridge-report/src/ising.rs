@@ -9,55 +9,12 @@ use crate::html::{escape, figure_html, page_end, page_start};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use scalebridge::Error;
-use scalebridge::lattice::Estimate;
-use serde::Serialize;
+pub use scalebridge::lattice::analysis::study::{IsingPoint, IsingReport, IsingSeries};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// `V4*` of the periodic square lattice (SPEC B.1).
 pub const V4_STAR: f64 = 1.167_922_9;
-
-/// Ensemble estimates at one size.
-#[derive(Clone, Debug, Serialize)]
-pub struct IsingPoint {
-    /// Linear size.
-    #[serde(rename = "L")]
-    pub l: usize,
-    /// Samples or measurements.
-    pub n: usize,
-    pub chi: Estimate,
-    pub v4: Estimate,
-    pub specific_heat: Estimate,
-    pub energy: Estimate,
-    pub abs_m: Estimate,
-}
-
-/// One labelled series (a Monte Carlo scan over `L`, or one dreamed ensemble).
-#[derive(Clone, Debug, Serialize)]
-pub struct IsingSeries {
-    pub label: String,
-    /// Dreamed (nested sizes) or Monte Carlo (independent sizes).
-    pub dreamed: bool,
-    pub points: Vec<IsingPoint>,
-    /// `γ/ν` from `χ ~ L^{γ/ν}` over `fit_l`.
-    pub gamma_over_nu: Option<Estimate>,
-    pub fit_l: Vec<usize>,
-    /// `V4(hi)/V4(lo) − 1` with `(lo, hi)`.
-    pub v4_change: Option<(usize, usize, Estimate)>,
-}
-
-/// Everything the Ising report shows.
-#[derive(Clone, Debug, Serialize)]
-pub struct IsingReport {
-    pub title: String,
-    pub summary: Vec<String>,
-    /// Coupling.
-    #[serde(rename = "K")]
-    pub k: f64,
-    pub series: Vec<IsingSeries>,
-    /// Kaufman's exact `(L, E/N, C/N)` at `K` over the plotted range.
-    pub exact: Vec<(usize, f64, f64)>,
-}
 
 const PALETTE_MC: [RGBColor; 3] = [
     RGBColor(200, 40, 30),
@@ -373,7 +330,7 @@ fn figures(dir: &Path, r: &IsingReport) -> Result<Vec<Figure>, Error> {
     Ok(out)
 }
 
-fn pm(e: &Estimate, digits: usize) -> String {
+fn pm(e: &scalebridge::lattice::Estimate, digits: usize) -> String {
     format!("{:.*} ± {:.*}", digits, e.value, digits, e.error)
 }
 

@@ -2,7 +2,7 @@
 //! 4096² lattice from one spin, fitting the 3-parameter rule on 10⁴ L = 32 configurations.
 //! `cargo bench -p scalebridge --bench ising`.
 
-use scalebridge::lattice::dream::{dream, single_spin};
+use scalebridge::lattice::rg::dream::{dream, single_spin};
 use scalebridge::lattice::{
     HeatBath, K_C, Lattice, LiftRule, Lifter, PackedHeatBath, Wolff, fit, majority_rule,
 };
@@ -76,7 +76,7 @@ fn main() {
         );
     }
     for l in [64usize, 256, 1024] {
-        let mut hb = HeatBath::new(&Lattice::ordered(l), K_C, 1);
+        let mut hb = HeatBath::new(&Lattice::ordered(l), K_C, 1).expect("even L");
         time_sweeps("heat bath", l, 1 << 27, || hb.sweep());
     }
     for l in [128usize, 256, 1024] {

@@ -2,8 +2,8 @@
 //! advection–diffusion `N = 128, M = 6` (default amplitude), fast path (best of 3) and the
 //! reference ADAM path (once). `cargo bench -p scalebridge --bench learn`.
 
-use scalebridge::fine::{SimulationConfig, SystemKind};
 use scalebridge::inference::{LatentMethod, Learner, LearnerParams, TrainingData};
+use scalebridge::walkers::config::{SimulationConfig, SystemKind};
 use std::time::Instant;
 
 fn data(system: SystemKind, n: usize) -> TrainingData {

@@ -2,9 +2,9 @@
 //! three 2-bin pairs, from a law learned on the advection–diffusion demo data.
 //! `cargo bench -p scalebridge --bench predict`.
 
-use scalebridge::fine::{SimulationConfig, SystemKind};
 use scalebridge::inference::{Learner, LearnerParams, TrainingData};
 use scalebridge::prediction::{Density, Observable, PredictionParams, Start, TwoBin, predict};
+use scalebridge::walkers::config::{SimulationConfig, SystemKind};
 use std::time::Instant;
 
 fn main() {

@@ -6,11 +6,11 @@
 use rand::Rng;
 use rayon::prelude::*;
 use scalebridge::Domain;
-use scalebridge::fine::{
+use scalebridge::rng::stream;
+use scalebridge::walkers::lift::{LiftMap, SoftmaxLift};
+use scalebridge::walkers::systems::{
     AdvDiffSampler, AdvectionDiffusion, BurgersWalkers, FineState, FineSystem,
 };
-use scalebridge::lift::{LiftMap, SoftmaxLift};
-use scalebridge::rng::stream;
 use std::time::Instant;
 
 const N: usize = 128;
@@ -36,7 +36,7 @@ fn starts() -> Vec<FineState> {
             let mut rng = stream(1, 0, i as u64);
             let x: Vec<f64> = (0..24).map(|j| 0.8 * (j as f64 * 0.26).sin()).collect();
             FineState {
-                positions: lift.sample(&x, NF, &mut rng),
+                positions: lift.sample(&x, NF, &mut rng).expect("finite X"),
                 coarse: None,
             }
         })

@@ -19,9 +19,9 @@
 //! | [`rng`] | explicit, reproducible random streams |
 //!
 //! ```
-//! use scalebridge::fine::{SimulationConfig, SystemKind};
-//! use scalebridge::experiments::run_controlled;
-//! use scalebridge::lift::SoftmaxLift;
+//! use scalebridge::walkers::config::{SimulationConfig, SystemKind};
+//! use scalebridge::walkers::experiments::run_controlled;
+//! use scalebridge::walkers::lift::SoftmaxLift;
 //!
 //! let cfg = SimulationConfig { system: Some(SystemKind::Advdiff), nf: Some(500), ..Default::default() }
 //!     .validate()?;
@@ -32,19 +32,17 @@
 //! # Ok::<(), scalebridge::Error>(())
 //! ```
 
-pub mod alias;
-pub mod domain;
 pub mod error;
-pub mod evolution;
-pub mod experiments;
-pub mod fine;
 pub mod inference;
 pub mod io;
 pub mod lattice;
-pub mod lift;
+pub mod law;
+pub mod limits;
+pub mod math;
+pub mod pipeline;
 pub mod prediction;
-pub mod restrict;
 pub mod rng;
+pub mod walkers;
 
-pub use domain::Domain;
 pub use error::{Error, Result};
+pub use walkers::Domain;

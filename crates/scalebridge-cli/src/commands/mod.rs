@@ -3,7 +3,7 @@
 mod compare;
 mod ising;
 mod learn;
-pub mod predict;
+mod predict;
 mod run;
 mod show;
 mod simulate;

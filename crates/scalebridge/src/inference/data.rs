@@ -5,10 +5,10 @@
 //! reading (the gauge of SPEC A.2: `X` and `X + c·1` are the same density). An optional
 //! `domain` array (`[ymin, ymax]`) enables the position-density likelihood.
 
-use crate::domain::Domain;
 use crate::error::{Error, Result};
-use crate::experiments::Experiments;
-use crate::lift::centre;
+use crate::math::centre;
+use crate::walkers::domain::Domain;
+use crate::walkers::experiments::Experiments;
 use ndarray::Array2;
 use ndarray_npy::{NpzReader, ReadNpzError};
 use serde::{Deserialize, Serialize};
@@ -209,7 +209,7 @@ impl TrainingData {
             }
             (f, g) => g.or(f),
         };
-        let dt = crate::io::manifest_beside(path).and_then(|v| v["dt"].as_f64());
+        let dt = crate::io::manifest_beside::<DtField>(path)?.and_then(|m| m.dt);
         Self::new(&x0, &counts, domain, dt, path)
     }
 
@@ -231,6 +231,13 @@ impl TrainingData {
     pub fn counts_row(&self, i: usize) -> &[f64] {
         &self.counts[i * self.nc..(i + 1) * self.nc]
     }
+}
+
+/// The coarse step recorded in a manifest beside the data, if any.
+#[derive(serde::Deserialize)]
+struct DtField {
+    #[serde(default)]
+    dt: Option<f64>,
 }
 
 fn npz_err(path: &Path, field: &str, expected: &str, e: ReadNpzError) -> Error {

@@ -3,7 +3,7 @@
 //! sweep then costs O(nc·L²) for the `q(θ)` and `q(v)` updates instead of O(N·nc·L²).
 
 use super::data::TrainingData;
-use crate::evolution::FeatureLibrary;
+use crate::law::FeatureLibrary;
 use faer::Mat;
 
 /// Design rows and Gram matrices.

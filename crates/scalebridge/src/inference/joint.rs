@@ -25,7 +25,7 @@
 use super::design::Design;
 use super::updates::v_of;
 use crate::error::{Error, Result};
-use crate::lift::{log_sum_exp, softmax_into};
+use crate::math::{log_sum_exp, softmax_into};
 use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
 

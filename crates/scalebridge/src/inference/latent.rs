@@ -16,7 +16,7 @@
 //!   `F_i`, `X = μ + s∘ε`, with ADAM on `(μ, ln s)`, a decaying step and Polyak averaging over
 //!   the second half of the steps. `E[mᵀX] = mᵀμ` is used exactly.
 
-use crate::lift::{log_sum_exp, logistic, softmax_into};
+use crate::math::{log_sum_exp, logistic, softmax_into};
 use crate::rng::{SbRng, standard_normal};
 
 /// The per-experiment inputs of an update.

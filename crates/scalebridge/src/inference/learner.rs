@@ -26,7 +26,7 @@ use super::updates::{
     QGamma, QTheta, accelerated_tau, expected_sq_residuals, solve_v, update_tau, update_theta, v_of,
 };
 use crate::error::{Error, Result};
-use crate::evolution::FeatureLibrary;
+use crate::law::FeatureLibrary;
 use crate::rng::{purpose, stream};
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -352,7 +352,7 @@ fn coupled_noise_update(
                 .zip(&lat_std[r])
                 .map(|(m, s)| if jensen { m + 0.5 * s * s } else { *m })
                 .collect();
-            crate::lift::softmax(&shifted)
+            crate::math::softmax(&shifted)
                 .into_iter()
                 .map(move |x| if jensen { nf * x } else { nf * x * (1.0 - x) })
         })

@@ -26,7 +26,7 @@ use super::data::LikelihoodForm;
 use super::elbo::ElboParts;
 use super::params::LearnerParams;
 use crate::error::{Error, Result};
-use crate::evolution::FeatureLibrary;
+use crate::law::FeatureLibrary;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -163,10 +163,13 @@ impl Posterior {
         r[r.len() / 2]
     }
 
-    /// Reads `posterior.json`.
+    /// Reads `posterior.json` and checks it ([`Posterior::check`]).
     pub fn load(path: &Path) -> Result<Self> {
-        let v = crate::io::read_json(path)?;
-        let fv = v["format_version"].as_u64();
+        #[derive(Deserialize)]
+        struct Version {
+            format_version: Option<u64>,
+        }
+        let fv = crate::io::read_json::<Version>(path)?.format_version;
         if fv != Some(crate::io::FORMAT_VERSION as u64) {
             return Err(Error::data(
                 path,
@@ -178,7 +181,113 @@ impl Posterior {
                 ),
             ));
         }
-        serde_json::from_value(v).map_err(|e| Error::data(path, "(json)", e.to_string()))
+        let p: Posterior = crate::io::read_json(path)?;
+        p.check(path)?;
+        Ok(p)
+    }
+
+    /// Checks that every array has the length (or shape) the number of terms `L` and of bins
+    /// `nc` demand and holds finite numbers, that standard deviations are positive and the
+    /// names are those of the polynomial library of `M` and `order`; errors name `path` and
+    /// the field.
+    pub fn check(&self, path: &Path) -> Result<()> {
+        let l = self.names.len();
+        let bad = |field: &str, problem: String| Error::data(path, field, problem);
+        if l == 0 {
+            return Err(bad("names", "no terms".into()));
+        }
+        if self.nc == 0 || self.nf == 0 || self.n == 0 {
+            return Err(bad(
+                "nc",
+                format!(
+                    "nc = {}, nf = {}, N = {} must all be >= 1",
+                    self.nc, self.nf, self.n
+                ),
+            ));
+        }
+        let vectors: [(&str, &[f64]); 7] = [
+            ("theta_mean", &self.theta_mean),
+            ("theta_std", &self.theta_std),
+            ("theta_std_marginal", &self.theta_std_marginal),
+            ("contribution", &self.contribution),
+            ("tau_mean", &self.tau_mean),
+            ("tau_shape", &self.tau_shape),
+            ("tau_rate", &self.tau_rate),
+        ];
+        for (name, v) in vectors {
+            if v.len() != l {
+                return Err(bad(name, format!("{} values for {l} terms", v.len())));
+            }
+            if let Some(x) = v.iter().find(|x| !x.is_finite()) {
+                return Err(bad(name, format!("non-finite value {x}")));
+            }
+        }
+        if self.active.len() != l {
+            return Err(bad(
+                "active",
+                format!("{} values for {l} terms", self.active.len()),
+            ));
+        }
+        for (name, v) in [
+            ("theta_std", &self.theta_std),
+            ("theta_std_marginal", &self.theta_std_marginal),
+        ] {
+            if v.iter().any(|x| *x <= 0.0) {
+                return Err(bad(name, "standard deviations must be > 0".into()));
+            }
+        }
+        for (name, m) in [
+            ("theta_cov", &self.theta_cov),
+            ("theta_cov_marginal", &self.theta_cov_marginal),
+        ] {
+            if m.len() != l || m.iter().any(|r| r.len() != l) {
+                return Err(bad(name, format!("expected a {l}×{l} matrix")));
+            }
+            if m.iter().flatten().any(|x| !x.is_finite()) {
+                return Err(bad(name, "non-finite value".into()));
+            }
+        }
+        let noise = self.noise_var.values();
+        let bins_ok = |k: usize| k == 1 || k == self.nc;
+        if !bins_ok(noise.len()) || noise.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+            return Err(bad(
+                "noise_var",
+                format!(
+                    "expected one value or nc = {} values, finite and > 0",
+                    self.nc
+                ),
+            ));
+        }
+        for (name, v) in [
+            ("noise_shape", &self.noise_shape),
+            ("noise_rate", &self.noise_rate),
+        ] {
+            if !bins_ok(v.len()) || v.iter().any(|x| !(x.is_finite() && *x > 0.0)) {
+                return Err(bad(
+                    name,
+                    format!(
+                        "expected one value or nc = {} values, finite and > 0",
+                        self.nc
+                    ),
+                ));
+            }
+        }
+        if 2 * self.range + 1 > self.nc {
+            return Err(bad(
+                "M",
+                format!("M = {} needs 2M+1 <= nc = {}", self.range, self.nc),
+            ));
+        }
+        self.library().map_err(|_| {
+            bad(
+                "names",
+                format!(
+                    "not the polynomial library of M = {}, order {}",
+                    self.range, self.order
+                ),
+            )
+        })?;
+        Ok(())
     }
 
     /// The learned law as an equation, one active term a line with mean ± std, then the pruned
@@ -270,5 +379,42 @@ impl Posterior {
             }
         );
         s
+    }
+}
+
+impl Latent {
+    /// Writes `latent.npz`: `mean` and `std`, float64 `(N, nc)`.
+    pub fn write_npz(&self, path: &Path) -> Result<()> {
+        crate::io::write_npz(path, |w| {
+            w.add("mean", &self.mean)?;
+            w.add("std", &self.std)
+        })
+    }
+
+    /// Reads `latent.npz`, checking that both arrays are `(n, nc)` (the data the model was
+    /// learned on), the means finite and the standard deviations finite and positive.
+    pub fn read_npz(path: &Path, n: usize, nc: usize) -> Result<Self> {
+        let mut z = crate::io::NpzIn::open(path)?;
+        let want = format!("float64 ({n}, {nc}) = (N, nc)");
+        let mean: Array2<f64> = z.array("mean", &want)?;
+        let std: Array2<f64> = z.array("std", &want)?;
+        for (name, a) in [("mean", &mean), ("std", &std)] {
+            if a.dim() != (n, nc) {
+                return Err(z.bad(
+                    name,
+                    format!(
+                        "expected shape ({n}, {nc}) = (N, nc) of the model, found {:?}",
+                        a.shape()
+                    ),
+                ));
+            }
+        }
+        if mean.iter().any(|v| !v.is_finite()) {
+            return Err(z.bad("mean", "non-finite value"));
+        }
+        if std.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+            return Err(z.bad("std", "values must be finite and > 0"));
+        }
+        Ok(Latent { mean, std })
     }
 }

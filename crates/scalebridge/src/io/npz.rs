@@ -1,59 +1,111 @@
-//! NumPy files: the data sets scalebridge writes, and checked readers for user input.
+//! NumPy files: a checked `.npy` reader, `.npz` archives in and out. `io` knows arrays and
+//! files only; each data type that is saved owns its format (which arrays, which shapes) and
+//! uses these pieces.
 
 use super::atomic::write_atomic;
 use crate::error::{Error, Result};
-use crate::experiments::{Experiments, Trajectories};
 use ndarray::{Array1, ArrayBase, Data, Dimension};
-use ndarray_npy::{NpzWriter, ReadNpyError, ReadNpyExt, WritableElement};
+use ndarray_npy::{
+    NpzReader, NpzWriter, ReadNpyError, ReadNpyExt, ReadableElement, WritableElement,
+};
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn io_err(e: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(e.to_string())
 }
 
-fn add<S, D>(
-    w: &mut NpzWriter<&mut BufWriter<File>>,
-    name: &str,
-    a: &ArrayBase<S, D>,
-) -> std::io::Result<()>
+/// An `.npz` archive being written (inside [`write_npz`]).
+#[allow(missing_debug_implementations)]
+pub struct NpzOut<'a> {
+    w: NpzWriter<&'a mut BufWriter<File>>,
+}
+
+impl NpzOut<'_> {
+    /// Adds array `name`.
+    pub fn add<S, D>(&mut self, name: &str, a: &ArrayBase<S, D>) -> std::io::Result<()>
+    where
+        S: Data,
+        S::Elem: WritableElement,
+        D: Dimension,
+    {
+        self.w.add_array(name, a).map_err(io_err)
+    }
+}
+
+/// Writes an (uncompressed) `.npz` atomically; `fill` adds the arrays.
+pub fn write_npz<F>(path: &Path, fill: F) -> Result<()>
 where
-    S: Data,
-    S::Elem: WritableElement,
-    D: Dimension,
+    F: FnOnce(&mut NpzOut<'_>) -> std::io::Result<()>,
 {
-    w.add_array(name, a).map_err(io_err)
-}
-
-/// Writes `experiments.npz`: `X0` `(N, nc)`, `positions0` `(N, nf)`, `counts` int64 `(N, nc)`,
-/// `positions` `(N, nf)`, `domain` `(2,)`.
-pub fn write_experiments(path: &Path, e: &Experiments) -> Result<()> {
     write_atomic(path, |f| {
-        let mut w = NpzWriter::new(f);
-        add(&mut w, "X0", &e.x0)?;
-        add(&mut w, "positions0", &e.positions0)?;
-        add(&mut w, "counts", &e.counts)?;
-        add(&mut w, "positions", &e.positions)?;
-        add(&mut w, "domain", &e.domain_array())?;
-        w.finish().map_err(io_err)?;
+        let mut out = NpzOut {
+            w: NpzWriter::new(f),
+        };
+        fill(&mut out)?;
+        out.w.finish().map_err(io_err)?;
         Ok(())
     })
 }
 
-/// Writes `trajectory.npz`: `t` `(T+1,)`, `positions` `(N, T+1, nf)`, and `X0` `(N, nc)` when
-/// the runs did not start from a fine state.
-pub fn write_trajectories(path: &Path, tr: &Trajectories) -> Result<()> {
-    write_atomic(path, |f| {
-        let mut w = NpzWriter::new(f);
-        add(&mut w, "t", &Array1::from(tr.t.clone()))?;
-        add(&mut w, "positions", &tr.positions)?;
-        if let Some(x0) = &tr.x0 {
-            add(&mut w, "X0", x0)?;
-        }
-        w.finish().map_err(io_err)?;
-        Ok(())
-    })
+/// An `.npz` archive open for reading, whose errors name the file and the array.
+#[allow(missing_debug_implementations)]
+pub struct NpzIn {
+    path: PathBuf,
+    z: NpzReader<File>,
+}
+
+impl NpzIn {
+    /// Opens `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let file = File::open(path).map_err(|source| Error::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let z = NpzReader::new(file).map_err(|e| Error::data(path, "(npz)", e.to_string()))?;
+        Ok(NpzIn {
+            path: path.to_owned(),
+            z,
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the archive holds array `name`.
+    pub fn has(&mut self, name: &str) -> bool {
+        self.z
+            .names()
+            .map(|n| n.iter().any(|x| x == name || x == &format!("{name}.npy")))
+            .unwrap_or(false)
+    }
+
+    /// Reads array `name`; `expected` says what it should be (e.g. "float64 (N, nc)") in the
+    /// error.
+    pub fn array<A, S, D>(&mut self, name: &str, expected: &str) -> Result<ArrayBase<S, D>>
+    where
+        A: ReadableElement,
+        S: ndarray::DataOwned<Elem = A>,
+        D: Dimension,
+    {
+        self.z
+            .by_name(name)
+            .map_err(|e| Error::data(&self.path, name, format!("expected {expected}: {e}")))
+    }
+
+    /// An error about array `name` of this file.
+    pub fn bad(&self, name: &str, problem: impl Into<String>) -> Error {
+        Error::data(&self.path, name, problem)
+    }
+}
+
+/// Opens an `.npz` for reading with ndarray-npy's reader, with errors naming the file (for
+/// readers that try several dtypes; [`NpzIn`] is the usual way).
+pub fn open_npz(path: &Path) -> Result<NpzReader<File>> {
+    Ok(NpzIn::open(path)?.z)
 }
 
 /// Reads one array from a `.npy` file, with errors naming the file and saying which dtype
@@ -81,137 +133,10 @@ pub fn read_npy_f64_1d(path: &Path) -> Result<Vec<f64>> {
     Ok(read_npy::<Array1<f64>>(path, "float64 (`<f8`)")?.to_vec())
 }
 
-/// Writes `latent.npz`: `mean` and `std` of the latent-state posteriors, `(N, nc)`.
-pub fn write_latent(path: &Path, latent: &crate::inference::Latent) -> Result<()> {
-    write_atomic(path, |f| {
-        let mut w = NpzWriter::new(f);
-        add(&mut w, "mean", &latent.mean)?;
-        add(&mut w, "std", &latent.std)?;
-        w.finish().map_err(io_err)?;
-        Ok(())
-    })
-}
-
-/// Writes a density band: `t` `(T+1,)`, `mean`, `q_lo`, `q_hi` `(T+1, B)`.
-pub fn write_band(path: &Path, t: &[f64], band: &crate::prediction::Band) -> Result<()> {
-    write_atomic(path, |f| {
-        let mut w = NpzWriter::new(f);
-        add(&mut w, "t", &Array1::from(t.to_vec()))?;
-        add(&mut w, "mean", &band.mean)?;
-        add(&mut w, "q_lo", &band.q_lo)?;
-        add(&mut w, "q_hi", &band.q_hi)?;
-        w.finish().map_err(io_err)?;
-        Ok(())
-    })
-}
-
-/// Writes the 2-bin probabilities: `t`, `pairs` int64 `(P, 2)`, `mean`, `q_lo`, `q_hi` `(T+1, P)`.
-pub fn write_two_bin(
-    path: &Path,
-    t: &[f64],
-    pairs: &[(usize, usize)],
-    band: &crate::prediction::Band,
-) -> Result<()> {
-    let p = ndarray::Array2::from_shape_fn((pairs.len(), 2), |(i, c)| {
-        if c == 0 {
-            pairs[i].0 as i64
-        } else {
-            pairs[i].1 as i64
-        }
-    });
-    write_atomic(path, |f| {
-        let mut w = NpzWriter::new(f);
-        add(&mut w, "t", &Array1::from(t.to_vec()))?;
-        add(&mut w, "pairs", &p)?;
-        add(&mut w, "mean", &band.mean)?;
-        add(&mut w, "q_lo", &band.q_lo)?;
-        add(&mut w, "q_hi", &band.q_hi)?;
-        w.finish().map_err(io_err)?;
-        Ok(())
-    })
-}
-
-/// Opens an `.npz` for reading, with errors naming the file.
-pub fn open_npz(path: &Path) -> Result<ndarray_npy::NpzReader<File>> {
-    let file = File::open(path).map_err(|source| Error::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    ndarray_npy::NpzReader::new(file).map_err(|e| Error::data(path, "(npz)", e.to_string()))
-}
-
-/// Reads `positions` float64 `(R, T+1, nf)` from a `trajectory.npz`.
-pub fn read_trajectory_positions(path: &Path) -> Result<ndarray::Array3<f64>> {
-    let mut z = open_npz(path)?;
-    z.by_name("positions").map_err(|e| {
-        Error::data(
-            path,
-            "positions",
-            format!("expected float64 (R, T+1, nf): {e}"),
-        )
-    })
-}
-
-/// Reads `latent.npz` (`mean`, `std`, `(N, nc)`).
-pub fn read_latent(path: &Path) -> Result<crate::inference::Latent> {
-    let mut z = open_npz(path)?;
-    let mean = z
-        .by_name("mean")
-        .map_err(|e| Error::data(path, "mean", format!("expected float64 (N, nc): {e}")))?;
-    let std = z
-        .by_name("std")
-        .map_err(|e| Error::data(path, "std", format!("expected float64 (N, nc): {e}")))?;
-    Ok(crate::inference::Latent { mean, std })
-}
-
 /// Writes a one-dimensional float64 `.npy` atomically.
 pub fn write_npy_f64_1d(path: &Path, values: &[f64]) -> Result<()> {
     use ndarray_npy::WriteNpyExt;
     write_atomic(path, |f| {
         Array1::from(values.to_vec()).write_npy(f).map_err(io_err)
     })
-}
-
-/// Writes spin configurations as int8 `(n, L, L)` `.npy`, atomically.
-pub fn write_configs(path: &Path, configs: &ndarray::Array3<i8>) -> Result<()> {
-    use ndarray_npy::WriteNpyExt;
-    write_atomic(path, |f| configs.write_npy(f).map_err(io_err))
-}
-
-/// Writes per-level observables of a dreamed ensemble: `L` int64 `(levels,)`, `m` and `e`
-/// `(levels, n)`.
-pub fn write_level_observables(
-    path: &Path,
-    sides: &[usize],
-    m: &ndarray::Array2<f64>,
-    e: &ndarray::Array2<f64>,
-) -> Result<()> {
-    let l: Array1<i64> = sides.iter().map(|&s| s as i64).collect();
-    write_atomic(path, |f| {
-        let mut w = NpzWriter::new(f);
-        add(&mut w, "L", &l)?;
-        add(&mut w, "m", m)?;
-        add(&mut w, "e", e)?;
-        w.finish().map_err(io_err)?;
-        Ok(())
-    })
-}
-
-/// Reads per-level observables written by [`write_level_observables`]: sides and `m` rows.
-pub fn read_level_magnetisation(path: &Path) -> Result<(Vec<usize>, Vec<Vec<f64>>)> {
-    let mut z = open_npz(path)?;
-    let bad = |field: &str, e: ndarray_npy::ReadNpzError| Error::data(path, field, e.to_string());
-    let l: Array1<i64> = z.by_name("L").map_err(|e| bad("L", e))?;
-    let m: ndarray::Array2<f64> = z.by_name("m").map_err(|e| bad("m", e))?;
-    if m.nrows() != l.len() {
-        return Err(Error::data(
-            path,
-            "m",
-            format!("{} rows for {} sizes in `L`", m.nrows(), l.len()),
-        ));
-    }
-    Ok((
-        l.iter().map(|&v| v.max(0) as usize).collect(),
-        m.rows().into_iter().map(|r| r.to_vec()).collect(),
-    ))
 }

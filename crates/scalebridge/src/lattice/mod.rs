@@ -1,43 +1,25 @@
-//! Lattice models (SPEC Part B): the periodic 2D Ising model.
+//! Lattice models (SPEC Part B): the periodic 2D Ising model and inverse renormalisation.
 //!
-//! | file | holds |
+//! | module | holds |
 //! |---|---|
-//! | [`kaufman`] | exact finite-torus `ln Z`, `E/N`, `C/N` (Kaufman 1949), any `L`, `K` |
-//! | [`jet`] | second-order forward-mode derivatives, so `E` and `C` are exact derivatives of `ln Z` |
-//! | [`ising`] | configurations, `m`, `e` |
-//! | [`wolff`] | Wolff single-cluster sampler |
-//! | [`heatbath`] | checkerboard heat bath, rows in parallel |
-//! | [`msc`] | the same heat bath multi-spin coded, 64 spins per word |
-//! | [`estimates`] | ensemble estimates with jackknife-over-blocks errors and `τ_int` |
-//! | [`restrict`] | majority rule (random tie-breaking) and decimation |
-//! | [`lift`] | the symmetric local coarse-to-fine rule (3, 6, 10 parameters) and its ML fit |
-//! | [`stencil`] | the coarse window a fine spin depends on (shared by lifting and fitting) |
-//! | [`dream`] | streaming, parallel generation level after level, with observables on the way |
-//! | [`mcrg`] | Swendsen MCRG: RG eigenvalues from (coarse, fine) pairs |
-//! | [`scaling`] | finite-size scaling: `γ/ν` and `V4` flatness, independent or nested sizes |
+//! | [`model`] | configurations ([`Lattice`]), `m`, `e`, and their `.npy` files |
+//! | [`exact`] | Kaufman's exact finite-torus `ln Z`, `E/N`, `C/N`, with exact derivatives |
+//! | [`samplers`] | Monte Carlo: Wolff clusters, checkerboard heat bath, multi-spin-coded heat bath, behind one [`samplers::Sampler`] trait, and the ensemble driver |
+//! | [`rg`] | renormalisation maps: majority rule and decimation (fine → coarse), the local lifting rule and its fit (coarse → fine), dreaming, MCRG |
+//! | [`analysis`] | ensemble estimates with jackknife errors and `τ_int`; finite-size scaling |
 
-pub mod dream;
-pub mod estimates;
-pub mod heatbath;
-pub mod ising;
-pub mod jet;
-pub mod kaufman;
-pub mod lift;
-pub mod mcrg;
-pub mod msc;
-pub mod restrict;
-pub mod scaling;
-pub mod stencil;
-pub mod wolff;
+pub mod analysis;
+pub mod exact;
+pub mod model;
+pub mod rg;
+pub mod samplers;
 
-pub use estimates::{Ensemble, Estimate, estimate};
-pub use heatbath::HeatBath;
-pub use ising::Lattice;
-pub use kaufman::{ExactIsing, exact};
-pub use lift::{LiftFit, LiftRule, Lifter, fit};
-pub use msc::PackedHeatBath;
-pub use restrict::{decimate, majority_rule};
-pub use wolff::Wolff;
+pub use analysis::estimates::{Ensemble, Estimate, estimate};
+pub use exact::{ExactIsing, exact};
+pub use model::Lattice;
+pub use rg::block::{decimate, majority_rule};
+pub use rg::lift::{LiftFit, LiftRule, Lifter, fit};
+pub use samplers::{HeatBath, PackedHeatBath, Wolff};
 
 /// The critical coupling `K_c = ln(1 + √2)/2`.
 pub const K_C: f64 = 0.440_686_793_509_772;

@@ -6,9 +6,9 @@
 //! over `t ≥ Δt` (at `t = 0` every replica is the given state).
 
 use super::predictor::Band;
-use crate::domain::Domain;
 use crate::error::{Error, Result};
-use crate::restrict::bin_counts;
+use crate::walkers::domain::Domain;
+use crate::walkers::restrict::bin_counts;
 use ndarray::Array3;
 use serde::Serialize;
 

@@ -7,10 +7,10 @@
 //! observable that needs positions can draw them from the counts with
 //! [`LiftedSample::positions`].
 
-use crate::domain::Domain;
 use crate::error::{Error, Result};
-use crate::lift::sample_multinomial;
+use crate::math::sample_multinomial;
 use crate::rng::{SbRng, uniform};
+use crate::walkers::domain::Domain;
 
 /// One lifted fine state, as the observables see it.
 #[derive(Debug)]
@@ -28,20 +28,21 @@ pub struct LiftedSample<'a> {
 impl LiftedSample<'_> {
     /// Counts on `b` bins (a multiple or a divisor of `nc`), drawing the sub-bin split when
     /// finer.
-    pub fn counts_on(&self, b: usize, rng: &mut SbRng) -> Vec<i64> {
+    pub fn counts_on(&self, b: usize, rng: &mut SbRng) -> Result<Vec<i64>> {
         let nc = self.counts.len();
         if b == nc {
-            self.counts.to_vec()
+            Ok(self.counts.to_vec())
         } else if b > nc {
             let r = b / nc;
             let p = vec![1.0 / r as f64; r];
             self.counts
                 .iter()
-                .flat_map(|&m| sample_multinomial(m as u64, &p, rng))
-                .collect()
+                .map(|&m| sample_multinomial(m as u64, &p, rng))
+                .collect::<Result<Vec<_>>>()
+                .map(|parts| parts.concat())
         } else {
             let r = nc / b;
-            self.counts.chunks(r).map(|c| c.iter().sum()).collect()
+            Ok(self.counts.chunks(r).map(|c| c.iter().sum()).collect())
         }
     }
 
@@ -68,7 +69,7 @@ pub trait Observable: Send + Sync {
     /// Number of components.
     fn dim(&self) -> usize;
     /// Evaluates the observable on one lifted sample into `out` (`dim()` values).
-    fn evaluate(&self, sample: &LiftedSample<'_>, rng: &mut SbRng, out: &mut [f64]);
+    fn evaluate(&self, sample: &LiftedSample<'_>, rng: &mut SbRng, out: &mut [f64]) -> Result<()>;
 }
 
 /// Checks that `b` bins nest with the model's `nc` (a multiple or a divisor).
@@ -97,11 +98,12 @@ impl Observable for Density {
     fn dim(&self) -> usize {
         self.bins
     }
-    fn evaluate(&self, s: &LiftedSample<'_>, rng: &mut SbRng, out: &mut [f64]) {
+    fn evaluate(&self, s: &LiftedSample<'_>, rng: &mut SbRng, out: &mut [f64]) -> Result<()> {
         let norm = 1.0 / (s.nf as f64 * s.domain.bin_width(self.bins));
-        for (o, c) in out.iter_mut().zip(s.counts_on(self.bins, rng)) {
+        for (o, c) in out.iter_mut().zip(s.counts_on(self.bins, rng)?) {
             *o = c as f64 * norm;
         }
+        Ok(())
     }
 }
 
@@ -134,10 +136,11 @@ impl Observable for TwoBin {
     fn dim(&self) -> usize {
         self.pairs.len()
     }
-    fn evaluate(&self, s: &LiftedSample<'_>, _rng: &mut SbRng, out: &mut [f64]) {
+    fn evaluate(&self, s: &LiftedSample<'_>, _rng: &mut SbRng, out: &mut [f64]) -> Result<()> {
         for (o, &(a, b)) in out.iter_mut().zip(&self.pairs) {
             *o = Self::of_counts(s.counts, a, b);
         }
+        Ok(())
     }
 }
 
@@ -156,7 +159,7 @@ mod tests {
             domain: Domain::default(),
         };
         let mut rng = stream(1, 0, 0);
-        let fine = s.counts_on(12, &mut rng);
+        let fine = s.counts_on(12, &mut rng).unwrap();
         assert_eq!(fine.len(), 12);
         assert_eq!(fine[..4].iter().sum::<i64>(), 4000);
         assert!(fine[4..8].iter().all(|&c| c == 0));
@@ -164,7 +167,7 @@ mod tests {
             // Binomial(4000, 1/4): sd ≈ 27
             assert!((c - 1000).abs() < 150, "{fine:?}");
         }
-        assert_eq!(s.counts_on(1, &mut rng), vec![6000]);
+        assert_eq!(s.counts_on(1, &mut rng).unwrap(), vec![6000]);
         assert!(check_binning(48, 24).is_ok() && check_binning(8, 24).is_ok());
         assert!(check_binning(36, 24).is_err() && check_binning(0, 24).is_err());
         let p = TwoBin::of_counts(&counts, 0, 2);

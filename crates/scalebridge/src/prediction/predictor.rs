@@ -7,11 +7,11 @@
 
 use super::observables::{LiftedSample, Observable};
 use super::start::Start;
-use crate::domain::Domain;
 use crate::error::{Error, Result};
 use crate::inference::Posterior;
-use crate::lift::{centre, sample_multinomial, softmax};
+use crate::math::{centre, sample_multinomial, softmax};
 use crate::rng::{SbRng, purpose, standard_normal, stream};
+use crate::walkers::domain::Domain;
 use faer::{Mat, Side};
 use ndarray::Array2;
 use rand_distr::{Distribution, Gamma};
@@ -157,7 +157,7 @@ pub fn predict(
                         ),
                     ));
                 }
-                let counts = sample_multinomial(nf as u64, &softmax(&x), &mut rng);
+                let counts = sample_multinomial(nf as u64, &softmax(&x), &mut rng)?;
                 let lifted = LiftedSample {
                     x: &x,
                     counts: &counts,
@@ -166,7 +166,7 @@ pub fn predict(
                 };
                 let mut off = k * width;
                 for (o, d) in observables.iter().zip(&dims) {
-                    o.evaluate(&lifted, &mut rng, &mut out[off..off + d]);
+                    o.evaluate(&lifted, &mut rng, &mut out[off..off + d])?;
                     off += d;
                 }
             }
@@ -206,6 +206,44 @@ pub fn predict(
         t: (0..steps).map(|k| k as f64 * dt).collect(),
         bands,
     })
+}
+
+impl Band {
+    /// Writes a density band: `t` `(T+1,)`, `mean`, `q_lo`, `q_hi` `(T+1, B)`.
+    pub fn write_npz(&self, path: &std::path::Path, t: &[f64]) -> Result<()> {
+        crate::io::write_npz(path, |w| {
+            w.add("t", &ndarray::Array1::from(t.to_vec()))?;
+            self.add_to(w)
+        })
+    }
+
+    /// Writes 2-bin probabilities: `t`, `pairs` int64 `(P, 2)`, `mean`, `q_lo`, `q_hi`
+    /// `(T+1, P)`.
+    pub fn write_two_bin_npz(
+        &self,
+        path: &std::path::Path,
+        t: &[f64],
+        pairs: &[(usize, usize)],
+    ) -> Result<()> {
+        let p = Array2::from_shape_fn((pairs.len(), 2), |(i, c)| {
+            if c == 0 {
+                pairs[i].0 as i64
+            } else {
+                pairs[i].1 as i64
+            }
+        });
+        crate::io::write_npz(path, |w| {
+            w.add("t", &ndarray::Array1::from(t.to_vec()))?;
+            w.add("pairs", &p)?;
+            self.add_to(w)
+        })
+    }
+
+    fn add_to(&self, w: &mut crate::io::NpzOut<'_>) -> std::io::Result<()> {
+        w.add("mean", &self.mean)?;
+        w.add("q_lo", &self.q_lo)?;
+        w.add("q_hi", &self.q_hi)
+    }
 }
 
 #[cfg(test)]

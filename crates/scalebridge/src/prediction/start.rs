@@ -10,7 +10,7 @@
 //!   Jensen term `e^{μ_j + s_j²/2}` penalises exactly that upward mass, so `s_j` stays moderate.
 
 use crate::inference::latent::{Site, newton};
-use crate::lift::centre;
+use crate::math::centre;
 use crate::rng::{SbRng, standard_normal};
 
 /// Prior precision of the vague prior on a new coarse start.
@@ -81,7 +81,7 @@ impl Start {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lift::softmax;
+    use crate::math::softmax;
 
     #[test]
     fn an_empty_bin_gets_a_small_but_sane_start() {
@@ -94,7 +94,7 @@ mod tests {
         assert!(rho[2] < 1e-3, "{rho:?}");
         // the empty bin's posterior is one-sided and vague (wide s), but a draw two standard
         // deviations up still carries less than one walker's worth of probability
-        let lse = crate::lift::log_sum_exp(&mean);
+        let lse = crate::math::log_sum_exp(&mean);
         assert!(
             (mean[2] + 2.0 * std[2] - lse).exp() < 1.0 / 1000.0,
             "{mean:?} {std:?}"

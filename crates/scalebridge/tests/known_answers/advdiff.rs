@@ -3,8 +3,8 @@
 
 use crate::stats::{chi_square, chi_square_critical, moments};
 use scalebridge::Domain;
-use scalebridge::fine::{AdvDiffSampler, AdvectionDiffusion, FineState, FineSystem};
 use scalebridge::rng::stream;
+use scalebridge::walkers::systems::{AdvDiffSampler, AdvectionDiffusion, FineState, FineSystem};
 
 const KL: f64 = 0.195;
 const KR: f64 = 0.205;

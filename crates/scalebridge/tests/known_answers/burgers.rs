@@ -2,9 +2,9 @@
 
 use crate::stats::moments;
 use scalebridge::Domain;
-use scalebridge::fine::{BurgersWalkers, FineState, FineSystem};
-use scalebridge::restrict::bin_counts;
 use scalebridge::rng::{stream, uniform};
+use scalebridge::walkers::restrict::bin_counts;
+use scalebridge::walkers::systems::{BurgersWalkers, FineState, FineSystem};
 
 const DY: f64 = 3.875e-3;
 const DT: f64 = 2.5e-3;

@@ -1,8 +1,9 @@
 //! Controlled experiments and trajectories: shapes, centring, reproducibility across threads.
 
-use scalebridge::experiments::{Start, run_controlled, run_trajectories};
-use scalebridge::fine::{AdvDiffSampler, SimulationConfig, SystemKind};
-use scalebridge::lift::SoftmaxLift;
+use scalebridge::walkers::experiments::{Start, run_controlled, run_trajectories};
+use scalebridge::walkers::lift::SoftmaxLift;
+use scalebridge::walkers::systems::AdvDiffSampler;
+use scalebridge::walkers::{SimulationConfig, SystemKind};
 
 fn small(system: SystemKind) -> SimulationConfig {
     SimulationConfig {

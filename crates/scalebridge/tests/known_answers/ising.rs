@@ -10,7 +10,7 @@ fn agrees_with_kaufman(sampler: &str, l: usize, m: &[f64], e: &[f64]) {
 }
 
 fn agrees_with_kaufman_at(sampler: &str, l: usize, k: f64, m: &[f64], e: &[f64]) {
-    let ens = estimate(l, k, m, e);
+    let ens = estimate(l, k, m, e).unwrap();
     let x = exact(l, k).unwrap();
     eprintln!(
         "{sampler} L = {l}, K = {k}: e = {:.5} ± {:.5} (exact {:.5}), C = {:.4} ± {:.4} (exact {:.4}), V4 = {:.4} ± {:.4}, τ_int(e) = {:.2}, τ_int(|m|) = {:.2}",
@@ -83,7 +83,7 @@ fn lift_rule_fitted_on_wolff_configurations() {
 fn heat_bath_matches_kaufman_at_kc() {
     use scalebridge::lattice::HeatBath;
     for (l, seed) in [(8usize, 3u64), (16, 4)] {
-        let mut hb = HeatBath::new(&Lattice::ordered(l), K_C, seed);
+        let mut hb = HeatBath::new(&Lattice::ordered(l), K_C, seed).unwrap();
         for _ in 0..2000 {
             hb.sweep();
         }

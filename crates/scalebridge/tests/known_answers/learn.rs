@@ -2,12 +2,13 @@
 //! one-step law of advection–diffusion (SPEC A.8). The replicate studies are `#[ignore]`d
 //! (minutes); CI runs one-replicate forms.
 
-use scalebridge::evolution::{FeatureLibrary, LinearLaw};
-use scalebridge::fine::{AdvectionDiffusion, SimulationConfig, SystemKind};
 use scalebridge::inference::{
     LatentMethod, Learner, LearnerParams, NoiseVar, Posterior, TrainingData,
 };
-use scalebridge::lift::centre;
+use scalebridge::law::{FeatureLibrary, LinearLaw};
+use scalebridge::math::centre;
+use scalebridge::walkers::systems::AdvectionDiffusion;
+use scalebridge::walkers::{SimulationConfig, SystemKind};
 
 fn data(
     system: SystemKind,

@@ -2,10 +2,12 @@
 
 use crate::stats::chi_square_critical;
 use scalebridge::Domain;
-use scalebridge::evolution::{FeatureLibrary, LinearLaw};
-use scalebridge::experiments::{SmoothRandomField, run_controlled};
-use scalebridge::fine::Synthetic;
-use scalebridge::lift::{SoftmaxLift, centre, softmax};
+use scalebridge::law::{FeatureLibrary, LinearLaw};
+use scalebridge::math::{centre, softmax};
+use scalebridge::walkers::SoftmaxLift;
+use scalebridge::walkers::experiments::run_controlled;
+use scalebridge::walkers::initial::SmoothRandomField;
+use scalebridge::walkers::systems::Synthetic;
 
 /// Counts after one step are `Multinomial(nf, softmax(μ(X0)))`: the Pearson statistic summed
 /// over experiments is chi-square with `N·(nc-1)` degrees of freedom.

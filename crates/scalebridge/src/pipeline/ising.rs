@@ -1,0 +1,280 @@
+//! The Ising jobs (SPEC Part B): Monte Carlo ensembles, fitting the local lifting rule,
+//! dreaming lattices of any size, and MCRG eigenvalues — each writing one output directory.
+
+use super::Progress;
+use crate::error::{Error, Result};
+use crate::io::{Manifest, OutputDir};
+use crate::lattice::analysis::estimates::{BLOCKS, Ensemble, estimate};
+use crate::lattice::analysis::study::{DreamLevel, DreamObservables};
+use crate::lattice::model::{SpinWriter, read_spins};
+use crate::lattice::rg::block::{block_chain, majority_pair};
+use crate::lattice::rg::dream::{DreamParams, dream_ensemble, final_side};
+use crate::lattice::rg::lift::{LiftFile, LiftRule, Lifter, fit};
+use crate::lattice::rg::mcrg::{EVEN, MIN_SIDE, Mcrg, NAMES, mcrg_chains};
+use crate::lattice::samplers::{SampleParams, SampleRun, sample};
+use crate::lattice::{K_C, Lattice};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// Above this side every dreamed sample is written to its own file
+/// `configs/sample_NNNNNN.npy`.
+pub const PER_SAMPLE_FILE_SIDE: usize = 2048;
+
+/// Samples configurations into `out/configs.npy` (int8 `(n, L, L)`), with
+/// `out/observables.json` and `out/manifest.json`.
+pub fn sample_job(params: &SampleParams, out: &Path, progress: &dyn Progress) -> Result<SampleRun> {
+    let thermalise = params.check()?;
+    let dir = OutputDir::stage(out)?;
+    progress.start("sweeps", (thermalise + params.n * params.every) as u64);
+    let mut writer = SpinWriter::create(&dir.path("configs.npy"), &[params.n, params.l, params.l])?;
+    let run = sample(params, &mut |lat| writer.push(&lat.spins), &|k| {
+        progress.inc(k)
+    })?;
+    progress.finish();
+    writer.finish()?;
+    crate::io::write_json(&dir.path("observables.json"), &run.ensemble)?;
+    Manifest::new(
+        "ising sample",
+        json!({ "L": params.l, "K": params.k, "n": params.n, "algo": params.algo, "seed": params.seed,
+                "every": params.every, "thermalise": run.thermalise, "flips_per_sweep": run.flips_per_sweep }),
+    )
+    .write(dir.staged())?;
+    dir.commit()?;
+    Ok(run)
+}
+
+/// The coupling recorded in a manifest beside the data.
+#[derive(serde::Deserialize)]
+struct KField {
+    #[serde(rename = "K", default)]
+    k: Option<f64>,
+}
+
+/// Fits the rule of side `kernel` (3, 5, 7) to the configurations in `data` and their
+/// majority-rule blocks (ties from `seed`); the coupling is `k`, else the one in the data's
+/// `manifest.json` — there is no silent default. Writes `out/lift.json`, `out/manifest.json`.
+pub fn fit_lift_job(
+    data: &Path,
+    kernel: usize,
+    k: Option<f64>,
+    seed: u64,
+    out: &Path,
+) -> Result<LiftFile> {
+    let radius = LiftRule::radius_of_kernel(kernel)
+        .ok_or_else(|| Error::param("kernel", kernel, "3, 5 or 7"))?;
+    let k = match k {
+        Some(k) => k,
+        None => crate::io::manifest_beside::<KField>(data)?
+            .and_then(|m| m.k)
+            .ok_or_else(|| {
+                Error::param(
+                    "K",
+                    "unknown",
+                    &format!(
+                        "given with --K (no manifest.json beside {} records it; K_c = {K_C})",
+                        data.display()
+                    ),
+                )
+            })?,
+    };
+    if !(k > 0.0 && k.is_finite()) {
+        return Err(Error::param("K", k, "finite and > 0"));
+    }
+    let lats = read_spins(data)?;
+    let l = lats[0].l;
+    if l < 4 || l % 2 == 1 {
+        return Err(Error::data(
+            data,
+            "(npy)",
+            format!("lattice side {l}: must be even and >= 4 for 2×2 blocks"),
+        ));
+    }
+    let pairs: Vec<_> = lats
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| majority_pair(f, seed, i))
+        .collect();
+    let file = LiftFile::new(fit(&pairs, radius)?, l, k);
+    let dir = OutputDir::stage(out)?;
+    crate::io::write_json(&dir.path("lift.json"), &file)?;
+    Manifest::new(
+        "ising fit-lift",
+        json!({ "data": data, "kernel": kernel, "K": k, "seed": seed }),
+    )
+    .write(dir.staged())?;
+    dir.commit()?;
+    Ok(file)
+}
+
+/// What to dream.
+#[derive(Clone, Debug)]
+pub struct DreamJob {
+    /// `lift.json`, or a directory holding it.
+    pub lift: PathBuf,
+    /// Levels, samples, seed, which levels to measure.
+    pub params: DreamParams,
+    /// Starting lattices (`.npy`, int8 `(L0, L0)` or `(n0, L0, L0)`); none: one random spin.
+    pub start: Option<PathBuf>,
+    /// Keep only the observables.
+    pub no_store: bool,
+    /// Output directory.
+    pub out: PathBuf,
+}
+
+/// What a dream produced.
+#[derive(Clone, Debug)]
+pub struct Dreamed {
+    /// Side of the starting lattices.
+    pub l0: usize,
+    /// Final side.
+    pub side: usize,
+    /// Estimates per recorded level (none below 32 samples).
+    pub estimates: Vec<Option<Ensemble>>,
+    /// Wall time of the generation.
+    pub seconds: f64,
+}
+
+/// Dreams the ensemble and writes `out/configs.npy` (or `out/configs/sample_NNNNNN.npy` above
+/// side [`PER_SAMPLE_FILE_SIDE`]; nothing with `no_store`), `out/observables.json`,
+/// `out/observables.npz` and `out/manifest.json`.
+pub fn dream_job(job: &DreamJob, progress: &dyn Progress) -> Result<Dreamed> {
+    let (lift, rule) = LiftFile::read(&job.lift)?;
+    let p = &job.params;
+    if p.n == 0 {
+        return Err(Error::param("n", 0, ">= 1"));
+    }
+    let starts: Option<Vec<Lattice>> = job.start.as_deref().map(read_spins).transpose()?;
+    let l0 = starts.as_ref().map_or(1, |s| s[0].l);
+    let side = final_side(l0, p.levels)?;
+    let lifter = Lifter::new(&rule);
+    let dir = OutputDir::stage(&job.out)?;
+    let per_sample = side > PER_SAMPLE_FILE_SIDE;
+    let mut writer = if job.no_store || per_sample {
+        None
+    } else {
+        Some(SpinWriter::create(
+            &dir.path("configs.npy"),
+            &[p.n, side, side],
+        )?)
+    };
+    if per_sample && !job.no_store {
+        crate::io::create_dir(&dir.path("configs"))?;
+    }
+    let mut sink = |i: usize, lat: &Lattice| -> Result<()> {
+        if let Some(w) = writer.as_mut() {
+            w.push(&lat.spins)
+        } else if per_sample && !job.no_store {
+            let path = dir.path("configs").join(format!("sample_{i:06}.npy"));
+            let mut w = SpinWriter::create(&path, &[side, side])?;
+            w.push(&lat.spins)?;
+            w.finish()
+        } else {
+            Ok(())
+        }
+    };
+    progress.start("samples", p.n as u64);
+    let t0 = std::time::Instant::now();
+    let obs = dream_ensemble(&lifter, starts.as_deref(), p, &mut sink, &|k| {
+        progress.inc(k)
+    })?;
+    progress.finish();
+    let seconds = t0.elapsed().as_secs_f64();
+    if let Some(w) = writer {
+        w.finish()?;
+    }
+    let estimates: Vec<Option<Ensemble>> = obs
+        .sides
+        .iter()
+        .enumerate()
+        .map(|(r, &l)| {
+            (p.n >= BLOCKS)
+                .then(|| estimate(l, lift.k, &obs.m.row(r).to_vec(), &obs.e.row(r).to_vec()))
+                .transpose()
+        })
+        .collect::<Result<_>>()?;
+    let kept: Vec<usize> = (0..=p.levels)
+        .filter(|&lv| (p.measure_levels && l0 << lv >= 2) || lv == p.levels)
+        .collect();
+    let levels: Vec<DreamLevel> = kept
+        .iter()
+        .zip(&obs.sides)
+        .zip(&estimates)
+        .map(|((&level, &l), est)| DreamLevel {
+            level,
+            l,
+            n: p.n,
+            estimates: est.clone(),
+        })
+        .collect();
+    obs.write_npz(&dir.path("observables.npz"))?;
+    crate::io::write_json(
+        &dir.path("observables.json"),
+        &DreamObservables {
+            k: lift.k,
+            kernel: 2 * rule.radius + 1,
+            note: format!(
+                "samples are independent; estimates need n >= {BLOCKS} (jackknife blocks)"
+            ),
+            levels,
+        },
+    )?;
+    Manifest::new(
+        "ising dream",
+        json!({ "lift": LiftFile::path_of(&job.lift), "theta": rule.theta, "K": lift.k, "levels": p.levels,
+                "n": p.n, "seed": p.seed, "start": job.start, "L0": l0, "L": side,
+                "measure_levels": p.measure_levels, "no_store": job.no_store,
+                "per_sample_files": per_sample && !job.no_store }),
+    )
+    .write(dir.staged())?;
+    dir.commit()?;
+    Ok(Dreamed {
+        l0,
+        side,
+        estimates,
+        seconds,
+    })
+}
+
+/// MCRG eigenvalues from the configurations in `data` and `steps` majority-rule blockings
+/// (ties from `seed`); writes `out/mcrg.json` and `out/manifest.json`.
+pub fn mcrg_job(data: &Path, steps: usize, seed: u64, out: &Path) -> Result<Vec<Mcrg>> {
+    if steps == 0 {
+        return Err(Error::param("steps", 0, ">= 1"));
+    }
+    let lats = read_spins(data)?;
+    let l = lats[0].l;
+    let block = 1usize << steps.min(30);
+    if l % block != 0 || l / block < MIN_SIDE {
+        return Err(Error::data(
+            data,
+            "(npy)",
+            format!(
+                "lattice side {l}: {steps} blocking steps need a multiple of 2^{steps} with at least {MIN_SIDE} coarse sites per side"
+            ),
+        ));
+    }
+    // chains[i][k] = MR^k of configuration i
+    let chains: Vec<Vec<Lattice>> = lats
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| block_chain(f, steps, seed, i))
+        .collect();
+    let result = mcrg_chains(&chains)?;
+    let dir = OutputDir::stage(out)?;
+    crate::io::write_json(
+        &dir.path("mcrg.json"),
+        &json!({
+            "operators": { "even": &NAMES[..EVEN], "odd": &NAMES[EVEN..] },
+            "note": "lambda_t[k-1], lambda_h[k-1]: leading eigenvalue with the first k operators of the sector",
+            "exact": { "lambda_t": 2.0, "lambda_h": 2f64.powf(15.0 / 8.0) },
+            "steps": result,
+        }),
+    )?;
+    Manifest::new(
+        "ising mcrg",
+        json!({ "data": data, "steps": steps, "seed": seed }),
+    )
+    .write(dir.staged())?;
+    dir.commit()?;
+    Ok(result)
+}

@@ -1,0 +1,55 @@
+//! The jobs behind the command-line tool, as library functions: each takes its parameters,
+//! checks them, runs the science, and writes one output directory (staged, with its
+//! `manifest.json`). The CLI parses arguments, calls one of these, and shows progress; a
+//! notebook or the Python bindings call the same functions.
+//!
+//! | file | job |
+//! |---|---|
+//! | [`simulate`] | controlled experiments or trajectories of a walker system |
+//! | [`learn`] | the sparse Bayesian law from experiments |
+//! | [`predict`] | predictive bands from a learned model, and their coverage of replicas |
+//! | [`run`] | the whole walker pipeline from a TOML configuration (`scalebridge run`) |
+//! | [`ising`] | Monte Carlo sampling, fitting the lifting rule, dreaming, MCRG |
+
+pub mod ising;
+pub mod learn;
+pub mod predict;
+pub mod run;
+pub mod simulate;
+
+use crate::error::{Error, Result};
+use crate::walkers::Domain;
+
+/// Progress of a long job: phases of known length, advanced from any thread.
+pub trait Progress: Sync {
+    /// A new phase of `total` units called `what`.
+    fn start(&self, what: &str, total: u64);
+    /// `k` more units done.
+    fn inc(&self, k: u64);
+    /// A status line (e.g. the current ELBO).
+    fn message(&self, _msg: &str) {}
+    /// The phase is over.
+    fn finish(&self);
+}
+
+/// No progress shown.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn start(&self, _what: &str, _total: u64) {}
+    fn inc(&self, _k: u64) {}
+    fn finish(&self) {}
+}
+
+/// Parses `ymin,ymax`.
+pub fn parse_domain(s: &str) -> Result<Domain> {
+    let parts: Vec<&str> = s.split(',').collect();
+    let bad = || Error::param("domain", s, "two numbers ymin,ymax with ymin < ymax");
+    if parts.len() != 2 {
+        return Err(bad());
+    }
+    let a: f64 = parts[0].trim().parse().map_err(|_| bad())?;
+    let b: f64 = parts[1].trim().parse().map_err(|_| bad())?;
+    Domain::new(a, b).map_err(|_| bad())
+}

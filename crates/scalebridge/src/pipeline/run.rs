@@ -1,0 +1,397 @@
+//! `run`: the whole walker pipeline for one system — simulate controlled experiments, learn
+//! the law, run fine-scale replicas from one initial fine state, predict from that state and
+//! judge the prediction against the replicas — every step's files kept under one directory.
+//!
+//! The configuration is a TOML file with `out` and the sections `[simulate]` (a system's
+//! keys plus `n` and `seed`), `[learn]` and `[predict]`; [`DEMO`] is the embedded default.
+
+use super::Progress;
+use super::learn::{LearnJob, learn};
+use super::predict::{PredictJob, Predicted, StartFrom, predict};
+use super::simulate::{SimulateJob, simulate};
+use crate::error::{Error, Result};
+use crate::inference::{LatentMethod, LearnerParams, Posterior};
+use crate::io::{self, Manifest};
+use crate::math::centre;
+use crate::rng::stream;
+use crate::walkers::{LiftMap, SimulationConfig, SoftmaxLift, SystemKind, ValidConfig};
+use ndarray::Array3;
+use serde::Deserialize;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The embedded default: `configs/run-advdiff.toml`.
+pub const DEMO: &str = include_str!("../../../../configs/run-advdiff.toml");
+
+/// Purpose tag of the stream that lifts the initial coarse state to the initial fine state.
+const INITIAL: u64 = 0x494e_4954;
+
+/// `[learn]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LearnSection {
+    /// Interaction range `M`.
+    pub range: usize,
+    /// Polynomial order (default 2).
+    #[serde(default = "two")]
+    pub order: usize,
+    /// One noise precision per bin.
+    #[serde(default)]
+    pub per_bin_noise: bool,
+    /// Sweeps at most (default 2000).
+    #[serde(default = "max_iter")]
+    pub max_iter: usize,
+    /// Convergence tolerance (default 1e-4).
+    #[serde(default = "tol")]
+    pub tol: f64,
+}
+
+/// `[predict]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredictSection {
+    /// Coarse steps.
+    pub horizon: usize,
+    /// Predictive samples (default 1000).
+    #[serde(default = "samples")]
+    pub samples: usize,
+    /// Binnings (default 24, 96).
+    #[serde(default = "bins")]
+    pub bins: Vec<usize>,
+    /// 2-bin pairs `"k1:k2"`.
+    #[serde(default)]
+    pub pairs: Vec<String>,
+    /// Credible level (default 0.95).
+    #[serde(default = "level")]
+    pub level: f64,
+    /// Fine-scale replicas (default 100).
+    #[serde(default = "replicas")]
+    pub replicas: usize,
+    /// Seed of the prediction (the replicas use seed + 1).
+    #[serde(default)]
+    pub seed: u64,
+    /// Amplitude `A` of the initial bump `X_j = A cos(2π(j − c)/nc)` (default 1).
+    #[serde(default = "amplitude")]
+    pub initial_amplitude: f64,
+    /// Its centre `c` (bins).
+    #[serde(default)]
+    pub initial_center: f64,
+}
+
+fn two() -> usize {
+    2
+}
+fn max_iter() -> usize {
+    2000
+}
+fn tol() -> f64 {
+    1e-4
+}
+fn samples() -> usize {
+    1000
+}
+fn bins() -> Vec<usize> {
+    vec![24, 96]
+}
+fn level() -> f64 {
+    0.95
+}
+fn replicas() -> usize {
+    100
+}
+fn amplitude() -> f64 {
+    1.0
+}
+
+/// A parsed pipeline configuration.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// Where it came from (a path, or the embedded demo).
+    pub source: String,
+    /// The text it was parsed from.
+    pub text: String,
+    /// `out` (default `scalebridge-run`).
+    pub out: PathBuf,
+    /// The `[simulate]` table without `n` and `seed` (a system configuration).
+    pub simulate_table: toml::Table,
+    /// The validated system.
+    pub system: ValidConfig,
+    /// Experiments (default 64).
+    pub n: usize,
+    /// Seed of the experiments (default 1).
+    pub seed: u64,
+    /// `[learn]`.
+    pub learn: LearnSection,
+    /// `[predict]`.
+    pub predict: PredictSection,
+}
+
+fn cfg_err(source: &str, message: String) -> Error {
+    Error::Config {
+        path: PathBuf::from(source),
+        message,
+    }
+}
+
+impl RunConfig {
+    /// The embedded advection–diffusion demo.
+    pub fn demo() -> Result<Self> {
+        Self::parse(DEMO, "(embedded advdiff demo)")
+    }
+
+    /// Reads a configuration file.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses configuration text; errors name `source` and the section and key.
+    pub fn parse(text: &str, source: &str) -> Result<Self> {
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| cfg_err(source, e.message().to_owned()))?;
+        for key in table.keys() {
+            if !["out", "simulate", "learn", "predict"].contains(&key.as_str()) {
+                return Err(cfg_err(
+                    source,
+                    format!("unknown key `{key}` (expected out, [simulate], [learn], [predict])"),
+                ));
+            }
+        }
+        let mut sim = table
+            .get("simulate")
+            .and_then(|v| v.as_table())
+            .cloned()
+            .ok_or_else(|| cfg_err(source, "missing section [simulate]".to_owned()))?;
+        let mut take = |k: &str, d: u64| -> Result<u64> {
+            match sim.remove(k) {
+                None => Ok(d),
+                Some(v) => v
+                    .as_integer()
+                    .and_then(|i| u64::try_from(i).ok())
+                    .ok_or_else(|| {
+                        cfg_err(
+                            source,
+                            format!("[simulate] {k}: expected a non-negative integer"),
+                        )
+                    }),
+            }
+        };
+        let n = usize::try_from(take("n", 64)?)
+            .map_err(|_| cfg_err(source, "[simulate] n: too large".to_owned()))?;
+        let seed = take("seed", 1)?;
+        let sim_cfg: SimulationConfig =
+            toml::Value::Table(sim.clone())
+                .try_into()
+                .map_err(|e: toml::de::Error| {
+                    cfg_err(source, format!("[simulate]: {}", e.message()))
+                })?;
+        let system = sim_cfg.validate()?;
+        let section = |name: &str| -> Result<toml::Value> {
+            table
+                .get(name)
+                .cloned()
+                .ok_or_else(|| cfg_err(source, format!("missing section [{name}]")))
+        };
+        let learn: LearnSection = section("learn")?
+            .try_into()
+            .map_err(|e: toml::de::Error| cfg_err(source, format!("[learn]: {}", e.message())))?;
+        let predict: PredictSection = section("predict")?
+            .try_into()
+            .map_err(|e: toml::de::Error| cfg_err(source, format!("[predict]: {}", e.message())))?;
+        let out = match table.get("out") {
+            None => PathBuf::from("scalebridge-run"),
+            Some(v) => PathBuf::from(
+                v.as_str()
+                    .ok_or_else(|| cfg_err(source, "out: expected a string".to_owned()))?,
+            ),
+        };
+        Ok(RunConfig {
+            source: source.to_owned(),
+            text: text.to_owned(),
+            out,
+            simulate_table: sim,
+            system,
+            n,
+            seed,
+            learn,
+            predict,
+        })
+    }
+
+    /// The same configuration at sizes for a quick check (at most 32 experiments, 200
+    /// samples, 20 replicas, 10 steps).
+    pub fn quick(mut self) -> Self {
+        self.n = self.n.min(32);
+        self.predict.samples = self.predict.samples.min(200);
+        self.predict.replicas = self.predict.replicas.min(20);
+        self.predict.horizon = self.predict.horizon.min(10);
+        self
+    }
+}
+
+/// Everything a finished run produced, for its report.
+#[derive(Clone, Debug)]
+pub struct RunOutcome {
+    /// The output directory.
+    pub out: PathBuf,
+    /// The learned law.
+    pub posterior: Posterior,
+    /// The prediction and its coverage.
+    pub predicted: Predicted,
+    /// Replica positions `(R, T+1, nf)`.
+    pub reference: Array3<f64>,
+    /// Summary lines for the report.
+    pub summary: Vec<String>,
+    /// Wall time of the whole run.
+    pub seconds: f64,
+}
+
+/// Runs the pipeline into `out` (`data/`, `model/`, `reference/`, `prediction/`,
+/// `initial.npy`, `initial_coarse.npy`, `simulate.toml`, `manifest.json`); `say` receives a
+/// line per step.
+pub fn run(
+    cfg: &RunConfig,
+    out: &Path,
+    quick: bool,
+    say: &dyn Fn(&str),
+    progress: &dyn Progress,
+) -> Result<RunOutcome> {
+    let started = Instant::now();
+    let (n, pred, learn_s) = (cfg.n, &cfg.predict, &cfg.learn);
+    io::create_dir(out)?;
+    let sim_toml = out.join("simulate.toml");
+    let sim_text = toml::to_string(&cfg.simulate_table)
+        .map_err(|e| cfg_err(&cfg.source, format!("[simulate]: {e}")))?;
+    io::write_atomic(&sim_toml, |w| {
+        std::io::Write::write_all(w, sim_text.as_bytes())
+    })?;
+    let valid = &cfg.system;
+    let job = |n: usize, seed: u64, out: PathBuf| SimulateJob {
+        config: valid.clone(),
+        n,
+        seed,
+        trajectory: None,
+        initial: None,
+        initial_coarse: None,
+        out,
+    };
+    say(&format!(
+        "simulating {n} controlled experiments ({})",
+        valid.system
+    ));
+    simulate(&job(n, cfg.seed, out.join("data")), &super::Silent)?;
+    say("learning the coarse law");
+    let params = LearnerParams::default()
+        .range(learn_s.range)
+        .order(learn_s.order)
+        .per_bin_noise(learn_s.per_bin_noise)
+        .method(LatentMethod::Newton)
+        .max_iter(learn_s.max_iter)
+        .tol(learn_s.tol)
+        .seed(cfg.seed);
+    let learned = learn(
+        &LearnJob {
+            data: out.join("data/experiments.npz"),
+            params,
+            domain: None,
+            out: out.join("model"),
+        },
+        &super::Silent,
+    )?;
+
+    // the initial state: a smooth bump X_j = A cos(2π(j − c)/nc), lifted once
+    let nc = valid.nc;
+    let mut x0: Vec<f64> = (0..nc)
+        .map(|j| {
+            pred.initial_amplitude
+                * (2.0 * std::f64::consts::PI * (j as f64 - pred.initial_center) / nc as f64).cos()
+        })
+        .collect();
+    centre(&mut x0);
+    let lift = SoftmaxLift {
+        domain: valid.domain,
+    };
+    let positions = lift.sample(&x0, valid.nf, &mut stream(pred.seed, INITIAL, 0))?;
+    io::write_npy_f64_1d(&out.join("initial.npy"), &positions)?;
+    io::write_npy_f64_1d(&out.join("initial_coarse.npy"), &x0)?;
+    say(&format!(
+        "running {} fine-scale replicas for {} steps",
+        pred.replicas, pred.horizon
+    ));
+    let coarse_driven = valid.system == SystemKind::Synthetic;
+    simulate(
+        &SimulateJob {
+            trajectory: Some(pred.horizon),
+            initial: (!coarse_driven).then(|| out.join("initial.npy")),
+            initial_coarse: coarse_driven.then(|| out.join("initial_coarse.npy")),
+            ..job(
+                pred.replicas,
+                pred.seed.wrapping_add(1),
+                out.join("reference"),
+            )
+        },
+        &super::Silent,
+    )?;
+    say("predicting");
+    let mut predicted = predict(
+        &PredictJob {
+            model: out.join("model"),
+            start: StartFrom::Initial(out.join("initial.npy")),
+            horizon: pred.horizon,
+            bins: pred.bins.clone(),
+            samples: pred.samples,
+            level: pred.level,
+            pairs: pred.pairs.clone(),
+            seed: pred.seed,
+            domain: None,
+            reference: Some(out.join("reference/trajectory.npz")),
+            out: out.join("prediction"),
+        },
+        progress,
+    )?;
+    let reference = predicted
+        .reference
+        .take()
+        .ok_or_else(|| Error::numerical("run", "the prediction kept no reference"))?;
+    let mut summary = vec![
+        format!(
+            "{n} controlled experiments (seed {}), law with M = {}, order {}; {} predictive samples (seed {}); {} fine-scale replicas from the same initial fine state",
+            cfg.seed, learn_s.range, learn_s.order, pred.samples, pred.seed, pred.replicas
+        ),
+        format!("configuration: {}", cfg.source),
+    ];
+    for c in &predicted.coverage {
+        summary.push(format!(
+            "{} bins: {:.0}% band covers {:.1}% of (replica, bin) values over t ≥ Δt; mean relative L1 error {:.3}",
+            c.bins,
+            100.0 * pred.level,
+            100.0 * c.coverage_total,
+            c.rel_l1_error_mean
+        ));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    Manifest::new(
+        "run",
+        json!({
+            "config": cfg.source,
+            "config_text": cfg.text,
+            "quick": quick,
+            "n": n,
+            "seconds": seconds,
+            "prediction_seconds": predicted.seconds,
+        }),
+    )
+    .write(out)?;
+    Ok(RunOutcome {
+        out: out.to_owned(),
+        posterior: learned.posterior,
+        predicted,
+        reference,
+        summary,
+        seconds,
+    })
+}
