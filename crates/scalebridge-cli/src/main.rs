@@ -6,11 +6,29 @@ mod cli;
 mod commands;
 mod progress;
 
-use clap::Parser;
+use clap::Parser as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
+    let args = match cli::Cli::try_parse() {
+        Ok(a) => a,
+        Err(e) if !e.use_stderr() => {
+            // --help, --version
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // clap's message on one line, like every other error (exit 2: bad input)
+            let text = e.render().to_string();
+            let parts: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+                .collect();
+            eprintln!("{}", parts.join(" "));
+            return ExitCode::from(2);
+        }
+    };
     if let Some(threads) = args.threads {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

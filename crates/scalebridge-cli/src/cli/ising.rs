@@ -34,7 +34,8 @@ pub struct FitLiftArgs {
     /// Kernel side: 3, 5 or 7 (3, 6, 10 parameters).
     #[arg(long, default_value_t = 3)]
     pub kernel: usize,
-    /// Coupling the data were sampled at (default: the data's manifest.json, else K_c).
+    /// Coupling the data were sampled at (default: the one in the manifest.json beside the data;
+    /// without one, --K is required).
     #[arg(long = "K", value_name = "K")]
     pub k: Option<f64>,
     /// Seed of the majority rule's tie-breaking coins.

@@ -466,7 +466,7 @@ fn ising_bad_input_is_one_line_exit_2() {
     std::fs::create_dir_all(p("lift3")).unwrap();
     std::fs::write(
         p("lift3/lift.json"),
-        r#"{"kernel": 3, "theta": [1.4, 0.6, 0.5]}"#,
+        r#"{"kernel": 3, "theta": [1.4, 0.6, 0.5], "K": 0.4406868}"#,
     )
     .unwrap();
     bad_input(

@@ -5,4 +5,5 @@ mod common;
 mod ising;
 mod learn;
 mod predict;
+mod robustness;
 mod simulate;

@@ -3,7 +3,7 @@
 //! | module | holds |
 //! |---|---|
 //! | [`model`] | configurations ([`Lattice`]), `m`, `e`, and their `.npy` files |
-//! | [`exact`] | Kaufman's exact finite-torus `ln Z`, `E/N`, `C/N`, with exact derivatives |
+//! | [`exact`](mod@exact) | Kaufman's exact finite-torus `ln Z`, `E/N`, `C/N`, with exact derivatives |
 //! | [`samplers`] | Monte Carlo: Wolff clusters, checkerboard heat bath, multi-spin-coded heat bath, behind one [`samplers::Sampler`] trait, and the ensemble driver |
 //! | [`rg`] | renormalisation maps: majority rule and decimation (fine → coarse), the local lifting rule and its fit (coarse → fine), dreaming, MCRG |
 //! | [`analysis`] | ensemble estimates with jackknife errors and `τ_int`; finite-size scaling |

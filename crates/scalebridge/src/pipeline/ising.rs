@@ -62,6 +62,15 @@ pub fn fit_lift_job(
 ) -> Result<LiftFile> {
     let radius = LiftRule::radius_of_kernel(kernel)
         .ok_or_else(|| Error::param("kernel", kernel, "3, 5 or 7"))?;
+    let lats = read_spins(data)?;
+    let l = lats[0].l;
+    if l < 4 || l % 2 == 1 {
+        return Err(Error::data(
+            data,
+            "(npy)",
+            format!("lattice side {l}: must be even and >= 4 for 2×2 blocks"),
+        ));
+    }
     let k = match k {
         Some(k) => k,
         None => crate::io::manifest_beside::<KField>(data)?
@@ -79,15 +88,6 @@ pub fn fit_lift_job(
     };
     if !(k > 0.0 && k.is_finite()) {
         return Err(Error::param("K", k, "finite and > 0"));
-    }
-    let lats = read_spins(data)?;
-    let l = lats[0].l;
-    if l < 4 || l % 2 == 1 {
-        return Err(Error::data(
-            data,
-            "(npy)",
-            format!("lattice side {l}: must be even and >= 4 for 2×2 blocks"),
-        ));
     }
     let pairs: Vec<_> = lats
         .into_iter()

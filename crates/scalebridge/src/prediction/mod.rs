@@ -11,7 +11,7 @@
 //! | [`start`] | where a prediction starts: a training experiment (eq. 2.39) or a new fine state (eqs. 2.40–2.41) |
 //! | [`observables`] | the [`Observable`] trait; densities on nested binnings; 2-bin probabilities |
 //! | [`predictor`] | the sampler and the summaries (mean, quantiles) |
-//! | [`coverage`] | judging a prediction against fine-scale replicas |
+//! | [`coverage`](mod@coverage) | judging a prediction against fine-scale replicas |
 
 pub mod coverage;
 pub mod observables;

@@ -52,28 +52,57 @@ fn wolff_matches_kaufman_at_kc() {
     }
 }
 
-/// The 3×3 rule fitted on Wolff configurations at K_c, L = 32 (report; the published values
-/// at 10⁴ configurations are (a, b, c) = (0.546, 0.628, 1.410)).
+/// The rules fitted on Wolff configurations at K_c, L = 32. Asserted at CI size (2000
+/// configurations, two sweeps apart): the 3×3 rule is the published one, (a, b, c) =
+/// (0.546, 0.628, 1.410), within 4 of its clustered standard errors (plus the 0.01 by which
+/// independent runs at 10⁴ configurations scatter, see docs/ising.md); the kernels are nested
+/// models, so the maximised log-likelihood per spin cannot decrease from 3×3 to 5×5 to 7×7;
+/// and every fit converges. `SB_LIFT_CONFIGS=10000` runs the published size.
 #[test]
-#[ignore = "report; run explicitly"]
-fn lift_rule_fitted_on_wolff_configurations() {
+fn lift_rules_fitted_on_wolff_configurations() {
     use scalebridge::lattice::{fit, majority_rule};
+    let configs: usize = std::env::var("SB_LIFT_CONFIGS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
     let l = 32;
     let mut rng = stream(5, 0, 0);
     let mut lat = Lattice::random(l, &mut rng);
     let mut w = Wolff::new(K_C);
     let flips = w.calibrate(&mut lat, 20_000, &mut rng);
     let mut pairs = Vec::new();
-    for _ in 0..10_000 {
+    for _ in 0..configs {
         w.sweep(&mut lat, 2 * flips, &mut rng);
         pairs.push((majority_rule(&lat, &mut rng), lat.clone()));
     }
+    let mut last = f64::NEG_INFINITY;
     for radius in [1, 2, 3] {
         let f = fit(&pairs, radius).unwrap();
         eprintln!(
             "{}x{}: θ = {:?}\n      ± {:?}\n  log-likelihood per spin {:.5}, {} Newton iterations",
             f.kernel, f.kernel, f.theta, f.std_error, f.log_likelihood_per_spin, f.iterations
         );
+        assert!(f.converged, "{}x{} did not converge", f.kernel, f.kernel);
+        assert!(
+            f.log_likelihood_per_spin >= last - 1e-12,
+            "{}x{}: {} < {last}",
+            f.kernel,
+            f.kernel,
+            f.log_likelihood_per_spin
+        );
+        last = f.log_likelihood_per_spin;
+        if radius == 1 {
+            for (got, se, want) in [
+                (f.theta[2], f.std_error[2], 0.546),
+                (f.theta[1], f.std_error[1], 0.628),
+                (f.theta[0], f.std_error[0], 1.410),
+            ] {
+                assert!(
+                    (got - want).abs() < 4.0 * se + 0.01,
+                    "{got} ± {se} vs published {want}"
+                );
+            }
+        }
     }
 }
 

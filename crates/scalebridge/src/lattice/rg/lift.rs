@@ -429,12 +429,22 @@ impl LiftFile {
         }
     }
 
-    /// Reads `LIFT/lift.json` (or the file itself) and checks the kernel, the number and
-    /// finiteness of the weights and the coupling; errors name the file and the field.
-    pub fn read(lift: &std::path::Path) -> Result<(Self, LiftRule)> {
+    /// Reads `LIFT/lift.json` (or the file itself) as a [`LiftSpec`] — the kernel, the weights
+    /// and the coupling are required, the fit's diagnostics are not (a rule from a paper is a
+    /// valid file) — and checks the kernel, the number and finiteness of the weights and the
+    /// coupling; errors name the file and the field.
+    pub fn read(lift: &std::path::Path) -> Result<(LiftSpec, LiftRule)> {
         let path = Self::path_of(lift);
-        let f: LiftFile = crate::io::read_json(&path)?;
-        let kernel = f.fit.kernel;
+        /// `K` is checked after the kernel and weights.
+        #[derive(Deserialize)]
+        struct Raw {
+            kernel: usize,
+            theta: Vec<f64>,
+            #[serde(rename = "K", default)]
+            k: Option<f64>,
+        }
+        let f: Raw = crate::io::read_json(&path)?;
+        let kernel = f.kernel;
         let radius = LiftRule::radius_of_kernel(kernel).ok_or_else(|| {
             Error::data(
                 &path,
@@ -443,26 +453,49 @@ impl LiftFile {
             )
         })?;
         let want = LiftRule::classes(radius).len();
-        if f.fit.theta.len() != want || f.fit.theta.iter().any(|t| !t.is_finite()) {
+        if f.theta.len() != want || f.theta.iter().any(|t| !t.is_finite()) {
             return Err(Error::data(
                 &path,
                 "theta",
                 format!("expected {want} finite numbers for a {kernel}×{kernel} kernel"),
             ));
         }
-        if !(f.k.is_finite() && f.k > 0.0) {
+        let k = f.k.ok_or_else(|| {
+            Error::data(&path, "K", "missing: the coupling the rule was trained at")
+        })?;
+        if !(k.is_finite() && k > 0.0) {
             return Err(Error::data(
                 &path,
                 "K",
-                format!("{} is not a coupling (finite, > 0)", f.k),
+                format!("{k} is not a coupling (finite, > 0)"),
             ));
         }
         let rule = LiftRule {
             radius,
-            theta: f.fit.theta.clone(),
+            theta: f.theta,
         };
-        Ok((f, rule))
+        Ok((
+            LiftSpec {
+                kernel,
+                theta: rule.theta.clone(),
+                k,
+            },
+            rule,
+        ))
     }
+}
+
+/// What a lifting rule needs from `lift.json`: kernel side, weights (class order) and the
+/// coupling of the training data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiftSpec {
+    /// Kernel side (3, 5, 7).
+    pub kernel: usize,
+    /// Weights, class order.
+    pub theta: Vec<f64>,
+    /// Coupling of the training data.
+    #[serde(rename = "K")]
+    pub k: f64,
 }
 
 #[cfg(test)]
