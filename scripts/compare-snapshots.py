@@ -30,14 +30,15 @@ for f in sorted(fa & fb):
     n += 1
     if f.endswith(".json"):
         ja, jb = strip(json.load(open(pa))), strip(json.load(open(pb)))
-        if ja != jb:
-            # print differing keys
-            if isinstance(ja, dict):
-                ks = {k for k in set(ja) | set(jb) if ja.get(k) != jb.get(k)}
-                print("JSON differs", f, sorted(ks)[:10])
-            else:
-                print("JSON differs", f)
-            bad += 1
+        if isinstance(ja, dict) and isinstance(jb, dict):
+            added = sorted(set(jb) - set(ja))
+            if added:
+                print("JSON fields added", f, added)
+            ks = sorted(k for k in ja if ja.get(k) != jb.get(k))
+            if ks:
+                print("JSON differs", f, ks[:10]); bad += 1
+        elif ja != jb:
+            print("JSON differs", f); bad += 1
     elif f.endswith(".html") or f.endswith(".svg") or f.endswith(".png"):
         if not filecmp.cmp(pa, pb, shallow=False):
             print("report file differs", f)
