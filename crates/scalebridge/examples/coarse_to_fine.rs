@@ -25,7 +25,7 @@ fn main() -> Result<(), scalebridge::Error> {
         configs.push(lat.clone());
         Ok(())
     };
-    let run = sample(&params, &mut keep, &|_| {})?;
+    let run = sample(&params.check()?, &mut keep, &|_| {})?;
     println!(
         "Monte Carlo L = 16: χ = {:.3} ± {:.3}",
         run.ensemble.chi.value, run.ensemble.chi.error

@@ -10,11 +10,79 @@ use crate::lattice::model::{SpinWriter, read_spins};
 use crate::lattice::rg::block::{block_chain, majority_pair};
 use crate::lattice::rg::dream::{DreamParams, dream_ensemble, final_side};
 use crate::lattice::rg::lift::{LiftFile, LiftRule, Lifter, fit};
-use crate::lattice::rg::mcrg::{EVEN, MIN_SIDE, Mcrg, NAMES, mcrg_chains};
+use crate::lattice::rg::mcrg::{MIN_SIDE, Mcrg, McrgFile, mcrg_chains};
 use crate::lattice::samplers::{SampleParams, SampleRun, sample};
 use crate::lattice::{K_C, Lattice};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+
+/// The fields of an `ising sample` manifest: the parameters as run (the thermalisation
+/// settled) and the Wolff sweep length.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SampleManifest {
+    /// `L`, `K`, `n`, `algo`, `every`, `thermalise`, `seed`.
+    #[serde(flatten)]
+    pub params: SampleParams,
+    /// Wolff cluster flips per sweep (`null` for the heat baths).
+    pub flips_per_sweep: Option<usize>,
+}
+
+/// The fields of an `ising fit-lift` manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FitLiftManifest {
+    /// The configurations.
+    pub data: PathBuf,
+    /// Kernel side.
+    pub kernel: usize,
+    /// Coupling.
+    #[serde(rename = "K")]
+    pub k: f64,
+    /// Seed of the tie-breaking coins.
+    pub seed: u64,
+}
+
+/// The fields of an `ising dream` manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DreamManifest {
+    /// The rule's file.
+    pub lift: PathBuf,
+    /// Its weights.
+    pub theta: Vec<f64>,
+    /// Its coupling.
+    #[serde(rename = "K")]
+    pub k: f64,
+    /// Lifts per sample.
+    pub levels: usize,
+    /// Samples.
+    pub n: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Starting lattices, if not one random spin.
+    pub start: Option<PathBuf>,
+    /// Starting side.
+    #[serde(rename = "L0")]
+    pub l0: usize,
+    /// Final side.
+    #[serde(rename = "L")]
+    pub l: usize,
+    /// Observables at every level.
+    pub measure_levels: bool,
+    /// No configurations written.
+    pub no_store: bool,
+    /// One file per sample.
+    pub per_sample_files: bool,
+}
+
+/// The fields of an `ising mcrg` manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct McrgManifest {
+    /// The configurations.
+    pub data: PathBuf,
+    /// Blocking steps.
+    pub steps: usize,
+    /// Seed of the tie-breaking coins.
+    pub seed: u64,
+}
 
 /// Above this side every dreamed sample is written to its own file
 /// `configs/sample_NNNNNN.npy`.
@@ -23,11 +91,11 @@ pub const PER_SAMPLE_FILE_SIDE: usize = 2048;
 /// Samples configurations into `out/configs.npy` (int8 `(n, L, L)`), with
 /// `out/observables.json` and `out/manifest.json`.
 pub fn sample_job(params: &SampleParams, out: &Path, progress: &dyn Progress) -> Result<SampleRun> {
-    let thermalise = params.check()?;
+    let valid = params.check()?;
     let dir = OutputDir::stage(out)?;
-    progress.start("sweeps", (thermalise + params.n * params.every) as u64);
+    progress.start("sweeps", valid.sweeps() as u64);
     let mut writer = SpinWriter::create(&dir.path("configs.npy"), &[params.n, params.l, params.l])?;
-    let run = sample(params, &mut |lat| writer.push(&lat.spins), &|k| {
+    let run = sample(&valid, &mut |lat| writer.push(&lat.spins), &|k| {
         progress.inc(k)
     })?;
     progress.finish();
@@ -35,8 +103,13 @@ pub fn sample_job(params: &SampleParams, out: &Path, progress: &dyn Progress) ->
     crate::io::write_json(&dir.path("observables.json"), &run.ensemble)?;
     Manifest::new(
         "ising sample",
-        json!({ "L": params.l, "K": params.k, "n": params.n, "algo": params.algo, "seed": params.seed,
-                "every": params.every, "thermalise": run.thermalise, "flips_per_sweep": run.flips_per_sweep }),
+        SampleManifest {
+            params: SampleParams {
+                thermalise: Some(run.thermalise),
+                ..params.clone()
+            },
+            flips_per_sweep: run.flips_per_sweep,
+        },
     )
     .write(dir.staged())?;
     dir.commit()?;
@@ -99,7 +172,12 @@ pub fn fit_lift_job(
     crate::io::write_json(&dir.path("lift.json"), &file)?;
     Manifest::new(
         "ising fit-lift",
-        json!({ "data": data, "kernel": kernel, "K": k, "seed": seed }),
+        FitLiftManifest {
+            data: data.to_owned(),
+            kernel,
+            k,
+            seed,
+        },
     )
     .write(dir.staged())?;
     dir.commit()?;
@@ -192,10 +270,8 @@ pub fn dream_job(job: &DreamJob, progress: &dyn Progress) -> Result<Dreamed> {
                 .transpose()
         })
         .collect::<Result<_>>()?;
-    let kept: Vec<usize> = (0..=p.levels)
-        .filter(|&lv| (p.measure_levels && l0 << lv >= 2) || lv == p.levels)
-        .collect();
-    let levels: Vec<DreamLevel> = kept
+    let levels: Vec<DreamLevel> = obs
+        .levels
         .iter()
         .zip(&obs.sides)
         .zip(&estimates)
@@ -220,10 +296,20 @@ pub fn dream_job(job: &DreamJob, progress: &dyn Progress) -> Result<Dreamed> {
     )?;
     Manifest::new(
         "ising dream",
-        json!({ "lift": LiftFile::path_of(&job.lift), "theta": rule.theta, "K": lift.k, "levels": p.levels,
-                "n": p.n, "seed": p.seed, "start": job.start, "L0": l0, "L": side,
-                "measure_levels": p.measure_levels, "no_store": job.no_store,
-                "per_sample_files": per_sample && !job.no_store }),
+        DreamManifest {
+            lift: LiftFile::path_of(&job.lift),
+            theta: rule.theta.clone(),
+            k: lift.k,
+            levels: p.levels,
+            n: p.n,
+            seed: p.seed,
+            start: job.start.clone(),
+            l0,
+            l: side,
+            measure_levels: p.measure_levels,
+            no_store: job.no_store,
+            per_sample_files: per_sample && !job.no_store,
+        },
     )
     .write(dir.staged())?;
     dir.commit()?;
@@ -261,18 +347,14 @@ pub fn mcrg_job(data: &Path, steps: usize, seed: u64, out: &Path) -> Result<Vec<
         .collect();
     let result = mcrg_chains(&chains)?;
     let dir = OutputDir::stage(out)?;
-    crate::io::write_json(
-        &dir.path("mcrg.json"),
-        &json!({
-            "operators": { "even": &NAMES[..EVEN], "odd": &NAMES[EVEN..] },
-            "note": "lambda_t[k-1], lambda_h[k-1]: leading eigenvalue with the first k operators of the sector",
-            "exact": { "lambda_t": 2.0, "lambda_h": 2f64.powf(15.0 / 8.0) },
-            "steps": result,
-        }),
-    )?;
+    crate::io::write_json(&dir.path("mcrg.json"), &McrgFile::new(result.clone()))?;
     Manifest::new(
         "ising mcrg",
-        json!({ "data": data, "steps": steps, "seed": seed }),
+        McrgManifest {
+            data: data.to_owned(),
+            steps,
+            seed,
+        },
     )
     .write(dir.staged())?;
     dir.commit()?;

@@ -8,13 +8,12 @@ use crate::inference::{Latent, Posterior, TrainingData};
 use crate::io::{Manifest, OutputDir, read_npy_f64_1d};
 use crate::limits::{array_bytes, require_memory};
 use crate::prediction::{
-    Coverage, Density, Observable, Prediction, PredictionParams, Start, TwoBin, check_binning,
-    coverage, predict as predict_bands,
+    Coverage, CoverageFile, Density, Observable, Prediction, PredictionParams, Start, TwoBin,
+    check_binning, coverage, predict as predict_bands,
 };
 use crate::walkers::Domain;
 use crate::walkers::experiments::Trajectories;
 use crate::walkers::restrict::{bin_counts, check_positions};
-use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -106,6 +105,43 @@ pub struct Predicted {
     pub dt: Option<f64>,
     /// The reference replicas' positions `(R, T+1, nf)`, when given.
     pub reference: Option<ndarray::Array3<f64>>,
+}
+
+/// The fields of a `predict` manifest.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PredictManifest {
+    /// The model directory.
+    pub model: PathBuf,
+    /// The fine start state, if the prediction started from one.
+    pub initial: Option<PathBuf>,
+    /// The training data, if it continued an experiment ...
+    pub data: Option<PathBuf>,
+    /// ... and the experiment.
+    pub experiment: Option<usize>,
+    /// Coarse steps.
+    pub horizon: usize,
+    /// Binnings.
+    pub bins: Vec<usize>,
+    /// Predictive samples.
+    pub samples: usize,
+    /// Credible level.
+    pub level: f64,
+    /// 2-bin pairs.
+    pub pairs: Vec<(usize, usize)>,
+    /// Seed.
+    pub seed: u64,
+    /// The periodic interval.
+    pub domain: [f64; 2],
+    /// The coarse step the times are in units of.
+    pub dt: f64,
+    /// Whether `dt` came from the model (else times are in coarse steps, `dt = 1`).
+    pub dt_known: bool,
+    /// Walkers.
+    pub nf: usize,
+    /// The replicas the coverage was computed against.
+    pub reference: Option<PathBuf>,
+    /// Wall time of the sampling.
+    pub seconds: f64,
 }
 
 /// Parses `k1:k2` pairs of coarse bins `< nc`.
@@ -285,47 +321,43 @@ pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
         for (d, band) in densities.iter().zip(&prediction.bands) {
             cov.push(coverage(band, d.bins, pos, &domain)?);
         }
-        let by_bins: serde_json::Map<String, Value> = cov
-            .iter()
-            .map(|c| {
-                (
-                    c.bins.to_string(),
-                    serde_json::to_value(c).unwrap_or(Value::Null),
-                )
-            })
-            .collect();
         crate::io::write_json(
             &out.path("coverage.json"),
-            &json!({ "level": job.level, "t": prediction.t, "binnings": by_bins }),
+            &CoverageFile {
+                level: job.level,
+                t: prediction.t.clone(),
+                binnings: cov
+                    .iter()
+                    .map(|c| (c.bins.to_string(), c.clone()))
+                    .collect(),
+            },
         )?;
     }
     let seconds = started.elapsed().as_secs_f64();
     let (initial, data, experiment) = match &job.start {
-        StartFrom::Initial(p) => (Some(p.display().to_string()), None, None),
-        StartFrom::Experiment { data, experiment } => {
-            (None, Some(data.display().to_string()), Some(*experiment))
-        }
+        StartFrom::Initial(p) => (Some(p.clone()), None, None),
+        StartFrom::Experiment { data, experiment } => (None, Some(data.clone()), Some(*experiment)),
     };
     Manifest::new(
         "predict",
-        json!({
-            "model": job.model.display().to_string(),
-            "initial": initial,
-            "data": data,
-            "experiment": experiment,
-            "horizon": job.horizon,
-            "bins": job.bins,
-            "samples": job.samples,
-            "level": job.level,
-            "pairs": pairs,
-            "seed": job.seed,
-            "domain": [domain.ymin, domain.ymax],
-            "dt": dt.unwrap_or(1.0),
-            "dt_known": dt.is_some(),
-            "nf": nf,
-            "reference": job.reference.as_ref().map(|p| p.display().to_string()),
-            "seconds": seconds,
-        }),
+        PredictManifest {
+            model: job.model.clone(),
+            initial,
+            data,
+            experiment,
+            horizon: job.horizon,
+            bins: job.bins.clone(),
+            samples: job.samples,
+            level: job.level,
+            pairs: pairs.clone(),
+            seed: job.seed,
+            domain: [domain.ymin, domain.ymax],
+            dt: dt.unwrap_or(1.0),
+            dt_known: dt.is_some(),
+            nf,
+            reference: job.reference.clone(),
+            seconds,
+        },
     )
     .write(out.staged())?;
     out.commit()?;

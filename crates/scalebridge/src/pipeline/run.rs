@@ -17,7 +17,6 @@ use crate::rng::stream;
 use crate::walkers::{LiftMap, SimulationConfig, SoftmaxLift, SystemKind, ValidConfig};
 use ndarray::Array3;
 use serde::Deserialize;
-use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -233,6 +232,23 @@ impl RunConfig {
     }
 }
 
+/// The fields of a `run` manifest.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, Deserialize)]
+pub struct RunManifest {
+    /// Where the configuration came from.
+    pub config: String,
+    /// Its text.
+    pub config_text: String,
+    /// Whether `--quick` shrank it.
+    pub quick: bool,
+    /// Experiments.
+    pub n: usize,
+    /// Wall time of the run.
+    pub seconds: f64,
+    /// Wall time of the predictive sampling.
+    pub prediction_seconds: f64,
+}
+
 /// Everything a finished run produced, for its report.
 #[derive(Clone, Debug)]
 pub struct RunOutcome {
@@ -376,14 +392,14 @@ pub fn run(
     let seconds = started.elapsed().as_secs_f64();
     Manifest::new(
         "run",
-        json!({
-            "config": cfg.source,
-            "config_text": cfg.text,
-            "quick": quick,
-            "n": n,
-            "seconds": seconds,
-            "prediction_seconds": predicted.seconds,
-        }),
+        RunManifest {
+            config: cfg.source.clone(),
+            config_text: cfg.text.clone(),
+            quick,
+            n,
+            seconds,
+            prediction_seconds: predicted.seconds,
+        },
     )
     .write(out)?;
     Ok(RunOutcome {

@@ -7,7 +7,7 @@ use crate::limits::{array_bytes, require_memory};
 use crate::walkers::experiments::{Start, run_trajectories};
 use crate::walkers::restrict::check_positions;
 use crate::walkers::{SimulationConfig, SoftmaxLift, SystemKind, ValidConfig};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// A system's configuration from (in increasing precedence) the defaults, a TOML file, the
@@ -39,6 +39,37 @@ pub fn resolve_config(
             ..overrides
         })
         .validate()
+}
+
+/// The fields of a `simulate` manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimulateManifest {
+    /// The system.
+    pub system: String,
+    /// Every parameter of the system, defaults filled in (see [`ValidConfig::to_json`]).
+    pub parameters: serde_json::Value,
+    /// Seed.
+    pub seed: u64,
+    /// Experiments or trajectories.
+    pub n: usize,
+    /// The coarse step `Δt`.
+    pub dt: f64,
+    /// The periodic interval.
+    pub domain: [f64; 2],
+    /// The file written.
+    pub output: String,
+    /// The fine start state of trajectories, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial: Option<PathBuf>,
+    /// The coarse start state of trajectories, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_coarse: Option<PathBuf>,
+    /// Coarse steps of trajectories.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<usize>,
+    /// Walkers per trajectory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nf: Option<usize>,
 }
 
 /// What to simulate.
@@ -74,19 +105,24 @@ pub fn simulate(job: &SimulateJob, progress: &dyn Progress) -> Result<Simulated>
     if job.n == 0 {
         return Err(Error::param("n", 0, ">= 1"));
     }
-    let mut fields = json!({
-        "system": cfg.system.as_str(),
-        "parameters": cfg.to_json(),
-        "seed": job.seed,
-        "n": job.n,
-        "dt": cfg.coarse_dt(),
-        "domain": [cfg.domain.ymin, cfg.domain.ymax],
-    });
+    let mut fields = SimulateManifest {
+        system: cfg.system.as_str().to_owned(),
+        parameters: cfg.to_json(),
+        seed: job.seed,
+        n: job.n,
+        dt: cfg.coarse_dt(),
+        domain: [cfg.domain.ymin, cfg.domain.ymax],
+        output: String::new(),
+        initial: None,
+        initial_coarse: None,
+        horizon: None,
+        nf: None,
+    };
     let start = match job.trajectory {
         None => None,
         Some(0) => return Err(Error::param("trajectory", 0, ">= 1 coarse steps")),
         Some(_) => Some(if let Some(p) = &job.initial {
-            fields["initial"] = json!(p.display().to_string());
+            fields.initial = Some(p.clone());
             let pos = read_npy_f64_1d(p)?;
             if pos.is_empty() {
                 return Err(Error::data(
@@ -98,7 +134,7 @@ pub fn simulate(job: &SimulateJob, progress: &dyn Progress) -> Result<Simulated>
             check_positions(&pos, &cfg.domain, &p.display().to_string())?;
             Start::Fine(pos)
         } else if let Some(p) = &job.initial_coarse {
-            fields["initial_coarse"] = json!(p.display().to_string());
+            fields.initial_coarse = Some(p.clone());
             let x = read_npy_f64_1d(p)?;
             if x.len() != cfg.nc {
                 return Err(Error::data(
@@ -154,12 +190,12 @@ pub fn simulate(job: &SimulateJob, progress: &dyn Progress) -> Result<Simulated>
             )?;
             progress.finish();
             tr.write_npz(&out.path("trajectory.npz"))?;
-            fields["horizon"] = json!(horizon);
-            fields["nf"] = json!(tr.positions.shape()[2]);
+            fields.horizon = Some(horizon);
+            fields.nf = Some(tr.positions.shape()[2]);
             "trajectory.npz"
         }
     };
-    fields["output"] = json!(name);
+    fields.output = name.to_owned();
     Manifest::new("simulate", fields).write(out.staged())?;
     out.commit()?;
     Ok(Simulated {

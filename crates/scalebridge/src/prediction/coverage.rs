@@ -13,7 +13,7 @@ use ndarray::Array3;
 use serde::Serialize;
 
 /// Coverage of one binning.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Coverage {
     /// Number of bins.
     pub bins: usize,
@@ -92,4 +92,16 @@ pub fn coverage(
         rel_l1_error: err,
         band_width: width,
     })
+}
+
+/// `coverage.json`: the credible level, the times, and the coverage per binning (keyed by the
+/// number of bins).
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct CoverageFile {
+    /// Level of the bands.
+    pub level: f64,
+    /// Times.
+    pub t: Vec<f64>,
+    /// Coverage per binning.
+    pub binnings: std::collections::BTreeMap<String, Coverage>,
 }

@@ -18,7 +18,7 @@ pub mod observables;
 pub mod predictor;
 pub mod start;
 
-pub use coverage::{Coverage, coverage};
+pub use coverage::{Coverage, CoverageFile, coverage};
 pub use observables::{Density, LiftedSample, Observable, TwoBin, check_binning};
 pub use predictor::{Band, Prediction, PredictionParams, predict};
 pub use start::Start;

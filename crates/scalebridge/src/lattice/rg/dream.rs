@@ -132,6 +132,8 @@ pub struct DreamParams {
 /// `sides[r]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LevelObservables {
+    /// The recorded levels (lifts from the start).
+    pub levels: Vec<usize>,
     /// Sides of the recorded levels.
     pub sides: Vec<usize>,
     /// Magnetisation per site, `(levels, n)`.
@@ -233,6 +235,7 @@ pub fn dream_ensemble(
     }
     Ok(LevelObservables {
         sides: kept.iter().map(|&lv| l0 << lv).collect(),
+        levels: kept,
         m,
         e,
     })

@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::lattice::model::Lattice;
 use faer::Mat;
 use faer::linalg::solvers::Solve;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Even operators.
 pub const EVEN: usize = 4;
@@ -76,7 +76,7 @@ pub fn operators(lat: &Lattice) -> Ops {
 }
 
 /// One eigenvalue estimate.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Eigenvalue {
     /// Leading eigenvalue (real part) of the sector's `T`.
     pub value: f64,
@@ -85,7 +85,7 @@ pub struct Eigenvalue {
 }
 
 /// MCRG result for one blocking step.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Mcrg {
     /// Fine side.
     #[serde(rename = "L_fine")]
@@ -281,6 +281,53 @@ fn from_operators(l_fine: usize, per: &[(Ops, Ops)]) -> Result<Mcrg> {
         lambda_t: sector(0, EVEN)?,
         lambda_h: sector(EVEN, ODD)?,
     })
+}
+
+/// `mcrg.json`: the operators, the exact eigenvalues, and the estimates per blocking step
+/// (`lambda_t[k-1]`, `lambda_h[k-1]`: the leading eigenvalue with the first `k` operators of the
+/// sector).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct McrgFile {
+    /// Operator names per sector.
+    pub operators: Operators,
+    /// What the arrays mean.
+    pub note: String,
+    /// `λ_t = 2`, `λ_h = 2^{15/8}`.
+    pub exact: Exact,
+    /// One entry per blocking step.
+    pub steps: Vec<Mcrg>,
+}
+
+/// Operator names of the even and odd sectors.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Operators {
+    pub even: Vec<String>,
+    pub odd: Vec<String>,
+}
+
+/// The exact 2D Ising eigenvalues of the majority-rule map.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Exact {
+    pub lambda_t: f64,
+    pub lambda_h: f64,
+}
+
+impl McrgFile {
+    /// The file of `steps`.
+    pub fn new(steps: Vec<Mcrg>) -> Self {
+        McrgFile {
+            operators: Operators {
+                even: NAMES[..EVEN].iter().map(|s| s.to_string()).collect(),
+                odd: NAMES[EVEN..].iter().map(|s| s.to_string()).collect(),
+            },
+            note: "lambda_t[k-1], lambda_h[k-1]: leading eigenvalue with the first k operators of the sector".into(),
+            exact: Exact {
+                lambda_t: 2.0,
+                lambda_h: 2f64.powf(15.0 / 8.0),
+            },
+            steps,
+        }
+    }
 }
 
 #[cfg(test)]

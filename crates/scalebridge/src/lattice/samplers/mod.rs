@@ -154,9 +154,9 @@ pub struct SampleParams {
 }
 
 impl SampleParams {
-    /// Checks every field (errors name the parameter) and the memory one lattice needs;
-    /// returns the thermalisation length to use.
-    pub fn check(&self) -> Result<usize> {
+    /// Checks every field (errors name the parameter) and the memory one lattice needs, and
+    /// settles the thermalisation length.
+    pub fn check(&self) -> Result<ValidSampleParams> {
         if self.l < 2 || self.l % 2 == 1 {
             return Err(Error::param("L", self.l, "even and >= 2"));
         }
@@ -194,14 +194,41 @@ impl SampleParams {
             .checked_mul(self.every)
             .and_then(|s| s.checked_add(thermalise))
             .filter(|&s| u64::try_from(s).is_ok());
-        if sweeps.is_none() {
+        let Some(sweeps) = sweeps else {
             return Err(Error::param(
                 "n",
                 self.n,
                 "such that thermalise + n·every sweeps can be counted",
             ));
-        }
-        Ok(thermalise)
+        };
+        Ok(ValidSampleParams {
+            params: self.clone(),
+            thermalise,
+            sweeps,
+        })
+    }
+}
+
+/// [`SampleParams`] checked, with the thermalisation length settled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidSampleParams {
+    params: SampleParams,
+    thermalise: usize,
+    sweeps: usize,
+}
+
+impl ValidSampleParams {
+    /// The parameters as given.
+    pub fn params(&self) -> &SampleParams {
+        &self.params
+    }
+    /// Thermalisation sweeps.
+    pub fn thermalise(&self) -> usize {
+        self.thermalise
+    }
+    /// Sweeps in all (thermalisation and between stored configurations).
+    pub fn sweeps(&self) -> usize {
+        self.sweeps
     }
 }
 
@@ -219,11 +246,11 @@ pub struct SampleRun {
 /// Runs the chain: thermalises, then hands every stored configuration to `store` (in order)
 /// and measures `m` and `e` on it. `progress` is called with `1` per sweep.
 pub fn sample(
-    params: &SampleParams,
+    valid: &ValidSampleParams,
     store: &mut dyn FnMut(&Lattice) -> Result<()>,
     progress: &dyn Fn(u64),
 ) -> Result<SampleRun> {
-    let thermalise = params.check()?;
+    let (params, thermalise) = (&valid.params, valid.thermalise);
     let start = Lattice::ordered(params.l);
     let mut wolff = None;
     let mut chain: Box<dyn Sampler> = match params.algo {
