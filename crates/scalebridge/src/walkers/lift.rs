@@ -66,6 +66,10 @@ impl LiftMap for SoftmaxLift {
                 });
             }
         }
+        // Fisher–Yates with a 53-bit uniform per swap (index bias below n·2⁻⁵³). rand's
+        // `SliceRandom::shuffle` draws its indices differently, so switching to it would change
+        // every lifted state — and with it every stored walker result — for no statistical gain;
+        // kept deliberately (issue 9: outputs bit-identical across the restructure).
         for i in (1..positions.len()).rev() {
             let k = ((uniform(rng) * (i + 1) as f64) as usize).min(i);
             positions.swap(i, k);
