@@ -306,3 +306,59 @@ fn posterior_json_is_bit_identical_across_threads() {
     }
     assert_eq!(outs[0], outs[1]);
 }
+
+/// `.npz` written compressed (as `numpy.savez_compressed` does) is read like an uncompressed
+/// one: the same data give the same posterior, bit for bit.
+#[test]
+fn compressed_npz_is_read() {
+    let dir = tmp("learn-compressed");
+    simulate(&dir, "4");
+    let plain = dir.join("experiments.npz");
+    let mut z = ndarray_npy::NpzReader::new(File::open(&plain).unwrap()).unwrap();
+    let x0: Array2<f64> = z.by_name("X0").unwrap();
+    let counts: Array2<i64> = z.by_name("counts").unwrap();
+    let domain: Array1<f64> = z.by_name("domain").unwrap();
+    std::fs::create_dir_all(dir.join("c")).unwrap();
+    let write = |path: &Path, compressed: bool| {
+        let f = File::create(path).unwrap();
+        let mut w = if compressed {
+            NpzWriter::new_compressed(f)
+        } else {
+            NpzWriter::new(f)
+        };
+        w.add_array("X0", &x0).unwrap();
+        w.add_array("counts", &counts).unwrap();
+        w.add_array("domain", &domain).unwrap();
+        w.finish().unwrap();
+    };
+    let packed = dir.join("c/experiments.npz");
+    write(&packed, true);
+    write(&dir.join("c/stored.npz"), false);
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    assert!(
+        size(&packed) < size(&dir.join("c/stored.npz")),
+        "not compressed"
+    );
+    for (data, out) in [(&plain, "m-plain"), (&packed, "m-packed")] {
+        let res = run(&[
+            "learn",
+            "--data",
+            s(data),
+            "--range",
+            "1",
+            "--quiet",
+            "--out",
+            s(&dir.join(out)),
+        ]);
+        assert!(res.status.success(), "{}", stderr(&res));
+    }
+    let post = |m: &str| {
+        let mut v: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.join(m).join("posterior.json")).unwrap(),
+        )
+        .unwrap();
+        v.as_object_mut().unwrap().remove("params");
+        v
+    };
+    assert_eq!(post("m-plain"), post("m-packed"));
+}
