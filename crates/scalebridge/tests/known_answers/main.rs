@@ -6,6 +6,7 @@ mod advdiff;
 mod burgers;
 mod experiments;
 mod ising;
+mod kernel_law;
 mod learn;
 mod stats;
 mod synthetic;
