@@ -5,7 +5,6 @@
 //! ~0.1 per bin and an O(1/m) bias; 64 × 24 residuals then fix each `K_b` to a few 1e-3.
 
 use scalebridge::law::kernel::{HopFeature, Local, fit_least_squares};
-use scalebridge::walkers::systems::AdvectionDiffusion;
 use scalebridge::walkers::{SimulationConfig, SystemKind};
 
 #[test]
@@ -34,18 +33,7 @@ fn least_squares_kernel_matches_the_exact_advection_diffusion_law() {
     let fit = fit_least_squares(2, features, &pairs, 200).unwrap();
     assert!(fit.converged);
     let k = fit.law.kernel(&[0.0; 24]);
-    let exact = AdvectionDiffusion::new(
-        scalebridge::Domain::default(),
-        0.195,
-        0.205,
-        3.875e-3,
-        2.5e-3,
-        400,
-        Default::default(),
-    )
-    .unwrap()
-    .kernel()
-    .bin_transitions(3.875e-3, 2.0 / 24.0);
+    let exact = crate::learn::kernel();
     for b in -2i64..=2 {
         let want = exact.iter().find(|(d, _)| *d == b).map_or(0.0, |x| x.1);
         let got = k[(b + 2) as usize];

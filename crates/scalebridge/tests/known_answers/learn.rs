@@ -190,7 +190,9 @@ fn projection(d: &TrainingData, kb: &[(i64, f64)], offsets: &[i64]) -> Vec<f64> 
     x
 }
 
-fn kernel() -> Vec<(i64, f64)> {
+/// The exact one-step bin displacement law `K_b` of the default advection–diffusion system
+/// (SPEC A.8), `b` in bins (hop right = positive).
+pub(crate) fn kernel() -> Vec<(i64, f64)> {
     let sys = AdvectionDiffusion::new(
         scalebridge::Domain::default(),
         0.195,
