@@ -54,6 +54,26 @@ fn model(dir: &Path) {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
+/// `predict` continuing experiment `i` of `data` with model `model`, 2 steps, 10 samples.
+fn predict_experiment(model: &str, data: &Path, i: &str, out: &Path) -> Output {
+    run(&[
+        "predict",
+        "--model",
+        model,
+        "--data",
+        s(data),
+        "--experiment",
+        i,
+        "--horizon",
+        "2",
+        "--samples",
+        "10",
+        "--quiet",
+        "--out",
+        s(out),
+    ])
+}
+
 /// Copies model `m` to `name` with `edit` applied to its posterior.json.
 fn tampered(dir: &Path, name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
     let to = dir.join(name);
@@ -83,22 +103,7 @@ fn broken_model_files_are_one_line_errors() {
     let m = tampered(&dir, "short-cov", |v| {
         v["theta_cov_marginal"].as_array_mut().unwrap().pop();
     });
-    let o = run(&[
-        "predict",
-        "--model",
-        &m,
-        "--data",
-        s(&data),
-        "--experiment",
-        "0",
-        "--horizon",
-        "2",
-        "--samples",
-        "10",
-        "--quiet",
-        "--out",
-        s(&dir.join("p")),
-    ]);
+    let o = predict_experiment(&m, &data, "0", &dir.join("p"));
     assert_bad_input(&o, &["posterior.json", "theta_cov_marginal"]);
     // a latent.npz with fewer rows than the data used to panic `predict`
     let m = tampered(&dir, "short-latent", |_| {});
@@ -109,22 +114,7 @@ fn broken_model_files_are_one_line_errors() {
     w.add_array("std", &ndarray::Array2::<f64>::ones((2, 8)))
         .unwrap();
     w.finish().unwrap();
-    let o = run(&[
-        "predict",
-        "--model",
-        &m,
-        "--data",
-        s(&data),
-        "--experiment",
-        "5",
-        "--horizon",
-        "2",
-        "--samples",
-        "10",
-        "--quiet",
-        "--out",
-        s(&dir.join("p")),
-    ]);
+    let o = predict_experiment(&m, &data, "5", &dir.join("p"));
     assert_bad_input(&o, &["latent.npz", "mean", "(6, 8)"]);
     // a model manifest without dt: times in coarse steps, said on stderr and in the manifest
     let m = tampered(&dir, "no-dt", |_| {});
@@ -133,22 +123,7 @@ fn broken_model_files_are_one_line_errors() {
         serde_json::from_str(&std::fs::read_to_string(&mp).unwrap()).unwrap();
     v["dt"] = serde_json::Value::Null;
     std::fs::write(&mp, v.to_string()).unwrap();
-    let o = run(&[
-        "predict",
-        "--model",
-        &m,
-        "--data",
-        s(&data),
-        "--experiment",
-        "0",
-        "--horizon",
-        "2",
-        "--samples",
-        "10",
-        "--quiet",
-        "--out",
-        s(&dir.join("p-no-dt")),
-    ]);
+    let o = predict_experiment(&m, &data, "0", &dir.join("p-no-dt"));
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("coarse steps"), "{}", stderr(&o));
     let pm = std::fs::read_to_string(dir.join("p-no-dt/manifest.json")).unwrap();

@@ -75,14 +75,6 @@ impl NpzIn {
         &self.path
     }
 
-    /// Whether the archive holds array `name`.
-    pub fn has(&mut self, name: &str) -> bool {
-        self.z
-            .names()
-            .map(|n| n.iter().any(|x| x == name || x == &format!("{name}.npy")))
-            .unwrap_or(false)
-    }
-
     /// Reads array `name`; `expected` says what it should be (e.g. "float64 (N, nc)") in the
     /// error.
     pub fn array<A, S, D>(&mut self, name: &str, expected: &str) -> Result<ArrayBase<S, D>>
