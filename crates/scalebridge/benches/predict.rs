@@ -16,10 +16,7 @@ fn main() {
     .expect("config");
     let e = cfg.run_controlled(64, 1, &|_| {}).expect("experiments");
     let data = TrainingData::from_experiments(&e).expect("data");
-    let params = LearnerParams {
-        order: 1,
-        ..LearnerParams::default().range(3)
-    };
+    let params = LearnerParams::default().range(3).order(1);
     let (post, _) = Learner::new(params.check().expect("params"))
         .expect("learner")
         .fit(&data, &mut |_| {})

@@ -44,21 +44,45 @@ impl From<MethodArg> for LatentMethod {
     }
 }
 
+/// `--law`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LawArg {
+    /// Polynomial in X = log ρ, shared by every bin (SPEC A.3; the paper's law). Needs --range.
+    Polynomial,
+    /// Conservative: mass hops up to B bins with probabilities set by local features
+    /// (SPEC A.9).
+    Kernel,
+}
+
 /// `scalebridge learn`.
 #[derive(Debug, Args, Clone)]
 pub struct LearnArgs {
     /// Training data: .npz with X0 float64 (N, nc) and counts integer (N, nc).
     #[arg(long, value_name = "FILE.npz")]
     pub data: PathBuf,
-    /// Interaction range M of the feature library (2M+1 <= nc).
-    #[arg(long, value_name = "M")]
-    pub range: usize,
     /// Output directory (created if needed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Polynomial order of the library: 1 or 2.
-    #[arg(long, default_value_t = 2)]
-    pub order: usize,
+    /// The law family.
+    #[arg(long, value_enum, default_value_t = LawArg::Polynomial)]
+    pub law: LawArg,
+    /// Polynomial law: interaction range M of the feature library (2M+1 <= nc); required.
+    #[arg(long, value_name = "M")]
+    pub range: Option<usize>,
+    /// Polynomial law: order of the library, 1 or 2 [default: 2].
+    #[arg(long)]
+    pub order: Option<usize>,
+    /// Kernel law: hop range B (2B+1 <= nc) [default: 2].
+    #[arg(long, value_name = "B")]
+    pub hop: Option<usize>,
+    /// Kernel law: Fourier position modes F (features sin, cos of 2πky/P, k = 1..F)
+    /// [default: 1].
+    #[arg(long, value_name = "F")]
+    pub modes: Option<usize>,
+    /// Kernel law: density features, comma-separated from u, u2, log1p (log(1+u)), sat
+    /// (u/(1+u)), grad (u(i+1)-u(i-1)), or `none` [default: u].
+    #[arg(long, value_name = "LIST")]
+    pub density_features: Option<String>,
     /// One noise precision per bin instead of a shared one.
     #[arg(long)]
     pub per_bin_noise: bool,

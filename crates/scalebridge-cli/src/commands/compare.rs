@@ -46,16 +46,18 @@ pub fn run(args: CompareArgs) -> Result<()> {
         .max()
         .unwrap_or(5)
         .max(5);
+    let laws: Vec<String> = models.iter().map(|m| m.law.summary()).collect();
+    let lw = laws.iter().map(|l| l.chars().count()).max().unwrap_or(3).max(3);
     println!(
-        "{:<width$}  {:>3} {:>5} {:>4} {:>5} {:>6} {:>16} {:>12}  converged",
-        "model", "M", "order", "nc", "terms", "active", "ELBO", "ELBO - best"
+        "{:<width$}  {:<lw$} {:>4} {:>5} {:>6} {:>16} {:>12}  converged",
+        "model", "law", "nc", "terms", "active", "ELBO", "ELBO - best"
     );
-    for (d, m) in args.dirs.iter().zip(&models) {
+    for ((d, m), law) in args.dirs.iter().zip(&models).zip(&laws) {
+        // pad by characters, not bytes (`²`, `π` in kernel feature names)
+        let pad = " ".repeat(lw - law.chars().count());
         println!(
-            "{:<width$}  {:>3} {:>5} {:>4} {:>5} {:>6} {:>16.6e} {:>12.3}  {}",
+            "{:<width$}  {law}{pad} {:>4} {:>5} {:>6} {:>16.6e} {:>12.3}  {}",
             d.display(),
-            m.range,
-            m.order,
             m.nc,
             m.names.len(),
             m.active.iter().filter(|a| **a).count(),
@@ -63,6 +65,11 @@ pub fn run(args: CompareArgs) -> Result<()> {
             m.elbo - best,
             if m.converged { "yes" } else { "no" }
         );
+    }
+    if models.len() > 1
+        && let Some((d, _)) = args.dirs.iter().zip(&models).find(|(_, m)| m.elbo == best)
+    {
+        println!("best (highest ELBO): {}", d.display());
     }
     Ok(())
 }

@@ -1,17 +1,31 @@
 //! `scalebridge learn`: fit the sparse Bayesian state-space model to controlled experiments.
 
-use crate::cli::LearnArgs;
+use crate::cli::{LawArg, LearnArgs};
 use crate::progress::Bars;
 use anyhow::Result;
 use scalebridge::inference::LearnerParams;
+use scalebridge::law::LawOptions;
 use scalebridge::pipeline::learn::{LearnJob, learn};
 use scalebridge::pipeline::parse_domain;
 
 pub fn run(args: LearnArgs) -> Result<()> {
+    let options = LawOptions {
+        range: args.range,
+        order: args.order,
+        hop: args.hop,
+        modes: args.modes,
+        density_features: args
+            .density_features
+            .as_deref()
+            .map(|s| s.split(',').map(str::to_owned).collect()),
+    };
+    let family = match args.law {
+        LawArg::Polynomial => "polynomial",
+        LawArg::Kernel => "kernel",
+    };
     let job = LearnJob {
         params: LearnerParams::default()
-            .range(args.range)
-            .order(args.order)
+            .law(options.spec(family)?)
             .per_bin_noise(args.per_bin_noise)
             .method(args.method.into())
             .max_iter(args.max_iter)

@@ -56,14 +56,15 @@ fn learn_show_compare_end_to_end() {
         "elbo_trace",
         "iterations",
         "converged",
-        "M",
+        "law",
         "nc",
         "nf",
         "theta_std_marginal",
     ] {
         assert!(post.get(key).is_some(), "posterior.json lacks {key}");
     }
-    assert_eq!(post["M"], 2);
+    assert_eq!(post["law"]["family"], "polynomial");
+    assert_eq!(post["law"]["M"], 2);
     assert_eq!(post["names"].as_array().unwrap().len(), 20);
     assert_eq!(post["theta_cov"].as_array().unwrap().len(), 20);
     let manifest: serde_json::Value =

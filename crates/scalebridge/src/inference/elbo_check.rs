@@ -63,8 +63,7 @@ fn fitted() -> Fitted {
         zeta0: 0.05,
     };
     let params = LearnerParams {
-        range: 1,
-        order: 1,
+        law: crate::law::LawSpec::Polynomial { range: 1, order: 1 },
         max_iter: 200,
         priors,
         ..Default::default()
@@ -73,7 +72,7 @@ fn fitted() -> Fitted {
     .expect("params");
     let learner = Learner::new(params).expect("learner");
     let (post, latent) = learner.fit(&data, &mut |_| {}).expect("fit");
-    let design = Design::new(learner.library(), &data);
+    let design = Design::new(learner.law(), &data, &vec![0.0; learner.law().len()]);
     Fitted {
         design,
         mean: latent.mean.iter().copied().collect(),

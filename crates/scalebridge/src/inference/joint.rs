@@ -186,7 +186,7 @@ pub fn joint_newton_step(
         return Ok(false);
     }
     // Δμ_i = A_i⁻¹ (g_μi + V Φ_i Δθ)
-    let a_d = d.predict(&dtheta);
+    let a_d = d.apply(&dtheta);
     let mut dmu = vec![0.0; n * nc];
     for i in 0..n {
         let r = i * nc..(i + 1) * nc;

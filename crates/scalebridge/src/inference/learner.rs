@@ -26,7 +26,8 @@ use super::updates::{
     QGamma, QTheta, accelerated_tau, expected_sq_residuals, solve_v, update_tau, update_theta, v_of,
 };
 use crate::error::{Error, Result};
-use crate::law::FeatureLibrary;
+use crate::law::least_squares::fit_least_squares;
+use crate::law::{CoarseLaw, FeatureLibrary};
 use crate::rng::{purpose, stream};
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -49,30 +50,41 @@ pub struct IterationInfo {
     pub max_move: f64,
 }
 
-/// The learner: validated parameters and a feature library.
+/// Ridge `λ` of the least-squares start of a nonlinear law: the initial ARD precision
+/// `⟨τ⟩ = 10⁻²` over the initial noise precision `⟨v⟩ = 1`.
+const START_RIDGE: f64 = 1e-2;
+/// Levenberg–Marquardt iterations of that start.
+const START_MAX_ITER: usize = 100;
+
+/// The learner: validated parameters and a law family.
 #[derive(Debug)]
 pub struct Learner {
     params: ValidParams,
-    library: FeatureLibrary,
+    law: Box<dyn CoarseLaw>,
 }
 
 impl Learner {
-    /// A learner with the polynomial library of the parameters' `range` and `order`.
+    /// A learner with the law family the parameters name.
     pub fn new(params: ValidParams) -> Result<Self> {
-        let library = FeatureLibrary::polynomial(params.0.range, params.0.order)?;
-        Ok(Learner { params, library })
+        let law = params.0.law.build()?;
+        Ok(Learner { params, law })
     }
 
-    /// A learner with a library of the caller's (custom feature families). The posterior
-    /// records `range`/`order` from the parameters; [`Posterior::library`] can only rebuild
-    /// polynomial libraries.
+    /// A learner with a feature library of the caller's (custom feature families). The
+    /// posterior records the library's [`CoarseLaw::spec`]: a custom library cannot be rebuilt
+    /// from `posterior.json` by [`Posterior::law`].
     pub fn with_library(params: ValidParams, library: FeatureLibrary) -> Self {
-        Learner { params, library }
+        Self::with_law(params, Box::new(library))
     }
 
-    /// The feature library.
-    pub fn library(&self) -> &FeatureLibrary {
-        &self.library
+    /// A learner with a law family of the caller's.
+    pub fn with_law(params: ValidParams, law: Box<dyn CoarseLaw>) -> Self {
+        Learner { params, law }
+    }
+
+    /// The law family.
+    pub fn law(&self) -> &dyn CoarseLaw {
+        self.law.as_ref()
     }
 
     /// Fits the model to `data`; `observer` sees every sweep.
@@ -82,10 +94,11 @@ impl Learner {
         observer: &mut dyn FnMut(&IterationInfo),
     ) -> Result<(Posterior, Latent)> {
         let p = &self.params.0;
-        self.library.check(data.nc)?;
-        let (n, nc, l) = (data.n, data.nc, self.library.len());
+        let law = self.law.as_ref();
+        law.check(data.nc)?;
+        let (n, nc, l) = (data.n, data.nc, law.len());
         let nf = data.nf as f64;
-        let design = Design::new(&self.library, data);
+        let linear = law.is_linear();
 
         // initial q(X): centred log of the counts (with half a walker added), and
         // s² = 1/(nf ρ(1-ρ) + 1)
@@ -101,6 +114,21 @@ impl Learner {
                 lat_std[i * nc + j] = 1.0 / (nf * rho * (1.0 - rho) + 1.0).sqrt();
             }
         }
+        // a nonlinear law starts from the least-squares fit to the initial latent means and is
+        // re-linearised around the current mean of q(θ) at the start of every sweep
+        let theta_start = if linear {
+            vec![0.0; l]
+        } else {
+            let pairs: Vec<(Vec<f64>, Vec<f64>)> = (0..n)
+                .map(|i| {
+                    let r = i * nc..(i + 1) * nc;
+                    (data.x0_row(i).to_vec(), lat_mean[r].to_vec())
+                })
+                .collect();
+            fit_least_squares(law, &pairs, &vec![0.0; l], START_RIDGE, START_MAX_ITER)?.theta
+        };
+        let mut design = Design::new(law, data, &theta_start);
+        let mut last_e_lse = Vec::new();
         let pr = p.priors;
         let mut q_tau = QGamma::with_means(pr.alpha0 + 0.5, &vec![1e-2; l]);
         let nv = if p.per_bin_noise { nc } else { 1 };
@@ -115,6 +143,9 @@ impl Learner {
         for it in 1..=p.max_iter {
             iterations = it;
             let prev_mean = q_theta.as_ref().map(|q| q.mean.clone());
+            if let (false, Some(m)) = (linear, &prev_mean) {
+                design = Design::new(law, data, m);
+            }
             let prev_v = q_v.means();
             let tau_used = q_tau.means();
             let mut qt = update_theta(&design, &lat_mean, &q_v.means(), &tau_used)?;
@@ -216,6 +247,7 @@ impl Learner {
             }
             trace.push(f);
             last_parts = parts;
+            last_e_lse = e_lse;
 
             let max_move = prev_mean.map_or(f64::INFINITY, |pm| {
                 (0..l)
@@ -247,6 +279,25 @@ impl Learner {
         }
 
         let qt = q_theta.ok_or_else(|| Error::numerical("fit", "no iteration ran"))?;
+        if !linear {
+            // the final ELBO, error bars and contributions at the linearisation around the
+            // final mean (Laplace)
+            design = Design::new(law, data, &qt.mean);
+            last_parts = elbo(
+                data,
+                &design,
+                &lat_mean,
+                &lat_std,
+                &last_e_lse,
+                &qt,
+                &q_tau,
+                &q_v,
+                &pr,
+            );
+            if let Some(f) = trace.last_mut() {
+                *f = last_parts.total();
+            }
+        }
         let theta_std: Vec<f64> = (0..l).map(|k| qt.cov[(k, k)].sqrt()).collect();
         let v_final = q_v.means();
         let marginal = marginal_theta_cov(
@@ -273,7 +324,8 @@ impl Learner {
         let noise: Vec<f64> = v_means.iter().map(|v| 1.0 / v).collect();
         let posterior = Posterior {
             format_version: crate::io::FORMAT_VERSION,
-            names: self.library.names().to_vec(),
+            names: law.names(),
+            law: law.spec(),
             active: active_terms(&qt.mean, &theta_std_marginal, &contribution),
             theta_cov_marginal: (0..l)
                 .map(|r| (0..l).map(|c| marginal[(r, c)]).collect())
@@ -300,8 +352,6 @@ impl Learner {
             elbo_trace: trace,
             iterations,
             converged,
-            range: p.range,
-            order: p.order,
             nc,
             nf: data.nf,
             n,

@@ -2,8 +2,7 @@
 //!
 //! | name | default | range | meaning |
 //! |---|---|---|---|
-//! | `range` (M) | 2 | `2M+1 ≤ nc` | interaction range of the feature library |
-//! | `order` | 2 | 1, 2 | polynomial order of the library |
+//! | `law` | polynomial, M = 2, order 2 | see [`LawSpec`] | the law family: `range` (M, `2M+1 ≤ nc`) and `order` (1, 2) of the polynomial law, or `hop` (B, `2B+1 ≤ nc`) and the local features of the kernel law |
 //! | `per_bin_noise` | false | — | one precision `v_j` per bin instead of a shared `v` |
 //! | `method` | Newton | Newton, Adam | optimiser of `q(X_i)` |
 //! | `max_iter` | 2000 | ≥ 1 | coordinate-ascent sweeps |
@@ -23,6 +22,7 @@
 //! (shrinking) standard deviations until it has settled.
 
 use crate::error::{Error, Result};
+use crate::law::LawSpec;
 use serde::{Deserialize, Serialize};
 
 /// The optimiser of the latent-state factors `q(X_i)`.
@@ -65,8 +65,7 @@ impl Default for Priors {
 /// Learner parameters (unchecked builder).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LearnerParams {
-    pub range: usize,
-    pub order: usize,
+    pub law: LawSpec,
     pub per_bin_noise: bool,
     pub method: LatentMethod,
     pub max_iter: usize,
@@ -82,8 +81,7 @@ pub struct LearnerParams {
 impl Default for LearnerParams {
     fn default() -> Self {
         LearnerParams {
-            range: 2,
-            order: 2,
+            law: LawSpec::default(),
             per_bin_noise: false,
             method: LatentMethod::Newton,
             max_iter: 2000,
@@ -110,14 +108,28 @@ impl ValidParams {
 }
 
 impl LearnerParams {
-    /// Sets the interaction range `M`.
-    pub fn range(mut self, m: usize) -> Self {
-        self.range = m;
+    /// Sets the law family.
+    pub fn law(mut self, law: LawSpec) -> Self {
+        self.law = law;
         self
     }
-    /// Sets the polynomial order.
+    /// Sets the interaction range `M` of a polynomial law (a polynomial law of order 2 if the
+    /// law was another family).
+    pub fn range(mut self, m: usize) -> Self {
+        let order = match self.law {
+            LawSpec::Polynomial { order, .. } => order,
+            _ => 2,
+        };
+        self.law = LawSpec::Polynomial { range: m, order };
+        self
+    }
+    /// Sets the order of a polynomial law (range 2 if the law was another family).
     pub fn order(mut self, order: usize) -> Self {
-        self.order = order;
+        let range = match self.law {
+            LawSpec::Polynomial { range, .. } => range,
+            _ => 2,
+        };
+        self.law = LawSpec::Polynomial { range, order };
         self
     }
     /// One noise precision per bin.
@@ -149,8 +161,9 @@ impl LearnerParams {
 
     /// Checks every range (the library range against `nc` is checked at fit time).
     pub fn check(self) -> Result<ValidParams> {
-        if !(1..=2).contains(&self.order) {
-            return Err(Error::param("order", self.order, "1 or 2"));
+        if let LawSpec::Custom { .. } = self.law {
+        } else {
+            self.law.build()?;
         }
         if self.max_iter == 0 {
             return Err(Error::param("max-iter", 0, ">= 1"));

@@ -26,7 +26,7 @@ use super::data::LikelihoodForm;
 use super::elbo::ElboParts;
 use super::params::LearnerParams;
 use crate::error::{Error, Result};
-use crate::law::FeatureLibrary;
+use crate::law::{CoarseLaw, LawSpec};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -98,11 +98,9 @@ pub struct Posterior {
     pub iterations: usize,
     /// Whether the convergence criterion was met (see [`super::params`]).
     pub converged: bool,
-    /// Interaction range `M` of the polynomial library.
-    #[serde(rename = "M")]
-    pub range: usize,
-    /// Polynomial order of the library.
-    pub order: usize,
+    /// The law family (`family`: `polynomial` with `M`, `order`; `kernel` with `hop`,
+    /// `features`), enough to rebuild it ([`Posterior::law`]).
+    pub law: LawSpec,
     /// Coarse bins.
     pub nc: usize,
     /// Walkers per experiment.
@@ -136,17 +134,20 @@ pub fn active_terms(mean: &[f64], std: &[f64], contribution: &[f64]) -> Vec<bool
 }
 
 impl Posterior {
-    /// The feature library the posterior was fitted with (the polynomial library of `M`,
-    /// `order`).
-    pub fn library(&self) -> Result<FeatureLibrary> {
-        let lib = FeatureLibrary::polynomial(self.range, self.order)?;
-        if lib.names() != self.names.as_slice() {
+    /// The law family the posterior was fitted with, rebuilt from `law` (its coefficient
+    /// names must be `names`).
+    pub fn law(&self) -> Result<Box<dyn CoarseLaw>> {
+        let law = self.law.build()?;
+        if law.names() != self.names {
             return Err(Error::numerical(
                 "posterior",
-                "feature names do not match the polynomial library of its M and order",
+                format!(
+                    "coefficient names do not match the {} law",
+                    self.law.summary()
+                ),
             ));
         }
-        Ok(lib)
+        Ok(law)
     }
 
     /// Median over the active terms (all terms if none) of marginal std / mean-field std: how
@@ -272,21 +273,14 @@ impl Posterior {
                 ));
             }
         }
-        if 2 * self.range + 1 > self.nc {
+        let law = self.law.build().map_err(|e| bad("law", e.to_string()))?;
+        law.check(self.nc).map_err(|e| bad("law", e.to_string()))?;
+        if law.names() != self.names {
             return Err(bad(
-                "M",
-                format!("M = {} needs 2M+1 <= nc = {}", self.range, self.nc),
+                "names",
+                format!("not the coefficients of the {} law", self.law.summary()),
             ));
         }
-        self.library().map_err(|_| {
-            bad(
-                "names",
-                format!(
-                    "not the polynomial library of M = {}, order {}",
-                    self.range, self.order
-                ),
-            )
-        })?;
         Ok(())
     }
 
@@ -294,11 +288,15 @@ impl Posterior {
     /// terms, noise level, ELBO and convergence.
     pub fn equation(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "X'(j) = Σ θ·φ̃(X)(j) + noise,  φ̃ = feature minus its mean over the {} bins",
-            self.nc
-        );
+        let law = self.law.build().ok();
+        match &law {
+            Some(law) => {
+                let _ = writeln!(s, "{}", law.form(self.nc));
+            }
+            None => {
+                let _ = writeln!(s, "law: {}", self.law.summary());
+            }
+        }
         let width = self
             .names
             .iter()
@@ -336,6 +334,12 @@ impl Posterior {
             ACTIVE_MIN_SHARE * 100.0,
             self.overconfidence()
         );
+        if let Some(table) = law
+            .as_ref()
+            .and_then(|l| l.table(&self.theta_mean, &self.theta_cov_marginal, self.nc))
+        {
+            let _ = write!(s, "{table}");
+        }
         match &self.noise_var {
             NoiseVar::Shared(v) => {
                 let _ = writeln!(s, "noise:  1/<v> = {v:.3e}  (std {:.3e})", v.sqrt());
@@ -352,7 +356,7 @@ impl Posterior {
         }
         let _ = writeln!(
             s,
-            "ELBO:   {:.6e}  ({} likelihood, N = {}, nc = {}, nf = {}, M = {}, order {})",
+            "ELBO:   {:.6e}  ({} likelihood, N = {}, nc = {}, nf = {}; {})",
             self.elbo,
             match self.likelihood {
                 LikelihoodForm::Positions => "position",
@@ -361,8 +365,7 @@ impl Posterior {
             self.n,
             self.nc,
             self.nf,
-            self.range,
-            self.order
+            self.law.summary()
         );
         let _ = writeln!(
             s,

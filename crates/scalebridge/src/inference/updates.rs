@@ -1,4 +1,6 @@
-//! Closed-form coordinate updates of `q(θ)`, `q(τ)` and `q(v)` (SPEC A.6):
+//! Closed-form coordinate updates of `q(θ)`, `q(τ)` and `q(v)` (SPEC A.6), for the
+//! (linearised) design `μ_ij ≈ c_ij + Φ_ijᵀθ` of [`super::design`] (the formulas below with
+//! `μ_ij − c_ij` in place of `μ_ij`; `c = 0` for a linear law):
 //!
 //! ```text
 //! Sθ⁻¹ = Σ_j ⟨v_j⟩ G_j + diag⟨τ⟩            μθ = Sθ Σ_j ⟨v_j⟩ Σ_i Φ_i^(j) μ_{i,j}
@@ -116,7 +118,8 @@ pub fn update_theta(d: &Design, latent_mean: &[f64], v: &[f64], tau: &[f64]) -> 
     let mut b = Mat::<f64>::zeros(l, 1);
     for i in 0..d.n {
         for j in 0..d.nc {
-            let w = v_of(v, j) * latent_mean[i * d.nc + j];
+            let k = i * d.nc + j;
+            let w = v_of(v, j) * (latent_mean[k] - d.offset[k]);
             for (k, phi) in d.row(i, j).iter().enumerate() {
                 b[(k, 0)] += w * phi;
             }

@@ -4,6 +4,7 @@
 //! term, …) by implementing [`FeatureFamily`] and pushing it onto a [`FeatureLibrary`]; nothing
 //! downstream needs to change.
 
+use super::family::{CoarseLaw, LawSpec};
 use crate::error::Result;
 use std::fmt;
 
@@ -33,6 +34,9 @@ pub trait FeatureFamily: Send + Sync + fmt::Debug {
 pub struct FeatureLibrary {
     families: Vec<Box<dyn FeatureFamily>>,
     names: Vec<String>,
+    /// Set by the named constructors ([`FeatureLibrary::polynomial`]); any family added
+    /// afterwards makes the library custom.
+    pub(crate) spec: Option<LawSpec>,
 }
 
 impl FeatureLibrary {
@@ -43,6 +47,7 @@ impl FeatureLibrary {
 
     /// Appends a family (builder style).
     pub fn with(mut self, family: Box<dyn FeatureFamily>) -> Self {
+        self.spec = None;
         self.names.extend(family.names());
         self.families.push(family);
         self
@@ -101,6 +106,44 @@ impl FeatureLibrary {
         let mut out = vec![0.0; x.len() * self.len()];
         self.design_into(x, &mut out);
         out
+    }
+}
+
+/// A library is a law linear in its coefficients: `μ_j(X) = θᵀ φ̃^(j)(X)` (SPEC A.3).
+impl CoarseLaw for FeatureLibrary {
+    fn names(&self) -> Vec<String> {
+        self.names.clone()
+    }
+    fn len(&self) -> usize {
+        self.names.len()
+    }
+    fn check(&self, nc: usize) -> Result<()> {
+        FeatureLibrary::check(self, nc)
+    }
+    fn is_linear(&self) -> bool {
+        true
+    }
+    fn mean_into(&self, x: &[f64], theta: &[f64], out: &mut [f64]) {
+        let l = self.len();
+        let design = self.design(x);
+        for (o, row) in out.iter_mut().zip(design.chunks_exact(l)) {
+            *o = row.iter().zip(theta).map(|(a, b)| a * b).sum();
+        }
+    }
+    fn linearise_into(&self, x: &[f64], theta: &[f64], mean: &mut [f64], jac: &mut [f64]) {
+        let l = self.len();
+        self.design_into(x, jac);
+        for (o, row) in mean.iter_mut().zip(jac.chunks_exact(l)) {
+            *o = row.iter().zip(theta).map(|(a, b)| a * b).sum();
+        }
+    }
+    fn spec(&self) -> LawSpec {
+        self.spec.clone().unwrap_or_else(|| LawSpec::Custom {
+            description: format!("{} features: {}", self.len(), self.names.join(", ")),
+        })
+    }
+    fn form(&self, nc: usize) -> String {
+        format!("X'(j) = Σ θ·φ̃(X)(j) + noise,  φ̃ = feature minus its mean over the {nc} bins")
     }
 }
 

@@ -14,16 +14,18 @@
 //! ([`HopFeature`]): constant, functions of the local density, neighbour differences, position
 //! modes.
 //!
-//! This module holds the law (its mean and its Jacobian in `θ`) and a plain least-squares fit
-//! ([`fit_least_squares`], Levenberg–Marquardt): the Bayesian learner of issue 10 builds on
-//! these; nothing in the CLI uses them yet.
+//! [`KernelLaw`] is the family (hop range and features); `θ` is passed to every evaluation, so
+//! one family serves the learner, the posterior and prediction through
+//! [`super::CoarseLaw`]. `θ` is hop-major over `b = -B..-1, 1..B`: coefficient
+//! `(k, l)` at `k·L + l` is feature `l` of the `k`-th hop. `θ = 0` is the uniform kernel
+//! (`K_b = 1/(2B+1)`), where the ARD prior centres it.
 
+use super::family::{CoarseLaw, LawSpec};
 use crate::error::{Error, Result};
 use crate::math::softmax;
-use faer::Mat;
-use faer::linalg::solvers::Solve;
 use std::f64::consts::PI;
 use std::fmt;
+use std::fmt::Write as _;
 
 /// A local feature `ψ(i, u)` of bin `i` given the densities `u_k = nc·ρ_k` (periodic).
 pub trait HopFeature: Send + Sync + fmt::Debug {
@@ -52,6 +54,74 @@ pub enum Local {
     Sin(usize),
     /// `cos(2πk y/P)` at the bin centre.
     Cos(usize),
+}
+
+/// The density features by their short names on the command line, in the order `--help`
+/// lists them.
+pub const DENSITY_FEATURES: [(&str, Local); 5] = [
+    ("u", Local::Density),
+    ("u2", Local::DensitySquared),
+    ("log1p", Local::LogDensity),
+    ("sat", Local::Saturating),
+    ("grad", Local::Gradient),
+];
+
+impl Local {
+    /// Parses a name as [`HopFeature::name`] writes it (`u`, `u²`, `sin(2π3y/P)`, …).
+    pub fn from_name(name: &str) -> Option<Local> {
+        let fixed = [
+            Local::Constant,
+            Local::Density,
+            Local::DensitySquared,
+            Local::LogDensity,
+            Local::Saturating,
+            Local::Gradient,
+        ];
+        if let Some(f) = fixed.iter().find(|f| f.name() == name) {
+            return Some(*f);
+        }
+        let mode = |prefix: &str| -> Option<usize> {
+            let rest = name.strip_prefix(prefix)?.strip_suffix("y/P)")?;
+            if rest.is_empty() {
+                Some(1)
+            } else {
+                rest.parse().ok().filter(|k| *k >= 1)
+            }
+        };
+        mode("sin(2π")
+            .map(Local::Sin)
+            .or_else(|| mode("cos(2π").map(Local::Cos))
+    }
+
+    /// Parses a density feature's short name (`u`, `u2`, `log1p`, `sat`, `grad`) or its full
+    /// name.
+    pub fn parse_density(name: &str) -> Option<Local> {
+        DENSITY_FEATURES
+            .iter()
+            .find(|(short, _)| *short == name)
+            .map(|(_, f)| *f)
+            .or_else(|| {
+                Local::from_name(name)
+                    .filter(|f| !matches!(f, Local::Constant | Local::Sin(_) | Local::Cos(_)))
+            })
+    }
+
+    /// The names [`Local::from_name`] accepts (modes shown for `k = 1`).
+    pub fn known_names() -> Vec<String> {
+        [
+            Local::Constant,
+            Local::Density,
+            Local::DensitySquared,
+            Local::LogDensity,
+            Local::Saturating,
+            Local::Gradient,
+            Local::Sin(1),
+            Local::Cos(1),
+        ]
+        .iter()
+        .map(|f| f.name())
+        .collect()
+    }
 }
 
 impl HopFeature for Local {
@@ -91,38 +161,49 @@ impl HopFeature for Local {
     }
 }
 
-/// A conservative law: hops of up to `B` bins with log-odds linear in the features.
+/// The conservative law family: hops of up to `B` bins with log-odds linear in the features.
 #[derive(Debug)]
 pub struct KernelLaw {
     hop: usize,
     features: Vec<Box<dyn HopFeature>>,
-    /// `θ_{b,l}`, hop-major over `b = -B..-1, 1..B`.
-    theta: Vec<f64>,
+    /// The hops with a coefficient block, in `θ` order: `-B..-1, 1..B`.
+    hops: Vec<i64>,
 }
 
 impl KernelLaw {
-    /// A law of hop range `hop` (B >= 1) over `features` with coefficients `theta`
-    /// (`2B × L`, hop-major: `b = -B..-1, 1..B`).
-    pub fn new(hop: usize, features: Vec<Box<dyn HopFeature>>, theta: Vec<f64>) -> Result<Self> {
+    /// The family of hop range `hop` (B >= 1) over `features`.
+    pub fn new(hop: usize, features: Vec<Box<dyn HopFeature>>) -> Result<Self> {
         if hop == 0 {
             return Err(Error::param("hop", 0, ">= 1"));
         }
         if features.is_empty() {
             return Err(Error::param("features", "none", "at least one feature"));
         }
-        let want = 2 * hop * features.len();
-        if theta.len() != want || theta.iter().any(|t| !t.is_finite()) {
+        let names: Vec<String> = features.iter().map(|f| f.name()).collect();
+        if let Some(k) = (1..names.len()).find(|&k| names[..k].contains(&names[k])) {
             return Err(Error::param(
-                "theta",
-                format!("{} values", theta.len()),
-                &format!("{want} finite values (2B × features)"),
+                "features",
+                format!("`{}` twice", names[k]),
+                "each feature once",
             ));
         }
+        let b = hop as i64;
         Ok(KernelLaw {
             hop,
             features,
-            theta,
+            hops: (-b..=b).filter(|&x| x != 0).collect(),
         })
+    }
+
+    /// The family of [`Local`] features.
+    pub fn of_locals(hop: usize, features: &[Local]) -> Result<Self> {
+        Self::new(
+            hop,
+            features
+                .iter()
+                .map(|f| Box::new(*f) as Box<dyn HopFeature>)
+                .collect(),
+        )
     }
 
     /// The hop range `B`.
@@ -130,27 +211,23 @@ impl KernelLaw {
         self.hop
     }
 
-    /// The coefficients.
-    pub fn theta(&self) -> &[f64] {
-        &self.theta
-    }
-
     /// The hops with a coefficient block, in `θ` order: `-B..-1, 1..B`.
-    pub fn hops(&self) -> Vec<i64> {
-        let b = self.hop as i64;
-        (-b..=b).filter(|&x| x != 0).collect()
+    pub fn hops(&self) -> &[i64] {
+        &self.hops
     }
 
-    /// Term names, e.g. `hop(+1): u`, in `θ` order.
-    pub fn names(&self) -> Vec<String> {
-        self.hops()
-            .iter()
-            .flat_map(|b| {
-                self.features
-                    .iter()
-                    .map(move |f| format!("hop({b:+}): {}", f.name()))
-            })
-            .collect()
+    /// Number of local features.
+    pub fn n_features(&self) -> usize {
+        self.features.len()
+    }
+
+    /// The local features' names.
+    pub fn feature_names(&self) -> Vec<String> {
+        self.features.iter().map(|f| f.name()).collect()
+    }
+
+    fn check_theta(&self, theta: &[f64]) {
+        debug_assert_eq!(theta.len(), 2 * self.hop * self.features.len());
     }
 
     /// `ψ_l(i, u)` for every bin, `(nc, L)` row-major.
@@ -165,34 +242,85 @@ impl KernelLaw {
         out
     }
 
-    /// `K_b(i)` for every bin: `(nc, 2B+1)` row-major, column `b + B`.
-    pub fn kernel(&self, x: &[f64]) -> Vec<f64> {
-        let rho = softmax(x);
-        let u: Vec<f64> = rho.iter().map(|r| r * x.len() as f64).collect();
-        self.kernel_of(&self.psi(&u), x.len())
+    /// The feature values at uniform density `u` in every bin, averaged over the bins (the
+    /// position modes average to zero): the "typical bin at density `u`".
+    pub fn psi_uniform(&self, u: f64, nc: usize) -> Vec<f64> {
+        let l = self.features.len();
+        let psi = self.psi(&vec![u; nc]);
+        (0..l)
+            .map(|c| (0..nc).map(|i| psi[i * l + c]).sum::<f64>() / nc as f64)
+            .collect()
     }
 
-    fn kernel_of(&self, psi: &[f64], nc: usize) -> Vec<f64> {
+    /// The feature values of bin `i` of a uniform state (`u = 1` everywhere).
+    pub fn psi_at_bin(&self, i: usize, nc: usize) -> Vec<f64> {
+        let l = self.features.len();
+        self.psi(&vec![1.0; nc])[i * l..(i + 1) * l].to_vec()
+    }
+
+    /// The hop probabilities `K_b`, `b = -B..B`, of a bin with feature values `psi`.
+    pub fn hop_probabilities(&self, theta: &[f64], psi: &[f64]) -> Vec<f64> {
         let (b, l) = (self.hop, self.features.len());
-        let width = 2 * b + 1;
+        let mut eta = vec![0.0; 2 * b + 1];
+        for k in 0..2 * b {
+            let col = if k < b { k } else { k + 1 };
+            eta[col] = (0..l).map(|c| theta[k * l + c] * psi[c]).sum();
+        }
+        softmax(&eta)
+    }
+
+    /// [`KernelLaw::hop_probabilities`] with standard deviations by the delta method from the
+    /// covariance `cov` of `θ`: `var K_a = gᵀ cov g`, `g_{(c,l)} = K_a (δ_ac − K_c) ψ_l`.
+    pub fn hop_probabilities_with_std(
+        &self,
+        theta: &[f64],
+        cov: &[Vec<f64>],
+        psi: &[f64],
+    ) -> (Vec<f64>, Vec<f64>) {
+        let (b, l) = (self.hop, self.features.len());
+        let k = self.hop_probabilities(theta, psi);
+        let p = 2 * b * l;
+        let std = (0..=2 * b)
+            .map(|a| {
+                let g: Vec<f64> = (0..p)
+                    .map(|q| {
+                        let (h, f) = (q / l, q % l);
+                        let col = if h < b { h } else { h + 1 };
+                        k[a] * ((a == col) as u8 as f64 - k[col]) * psi[f]
+                    })
+                    .collect();
+                let var: f64 = (0..p)
+                    .map(|r| g[r] * (0..p).map(|c| cov[r][c] * g[c]).sum::<f64>())
+                    .sum();
+                var.max(0.0).sqrt()
+            })
+            .collect();
+        (k, std)
+    }
+
+    /// `K_b(i)` for every bin: `(nc, 2B+1)` row-major, column `b + B`.
+    pub fn kernel(&self, x: &[f64], theta: &[f64]) -> Vec<f64> {
+        self.check_theta(theta);
+        let nc = x.len();
+        let u: Vec<f64> = softmax(x).iter().map(|r| r * nc as f64).collect();
+        self.kernel_of(theta, &self.psi(&u), nc)
+    }
+
+    fn kernel_of(&self, theta: &[f64], psi: &[f64], nc: usize) -> Vec<f64> {
+        let (width, l) = (2 * self.hop + 1, self.features.len());
         let mut out = vec![0.0; nc * width];
-        let mut eta = vec![0.0; width];
         for i in 0..nc {
-            for (k, _) in self.hops().iter().enumerate() {
-                let col = if k < b { k } else { k + 1 };
-                eta[col] = (0..l).map(|c| self.theta[k * l + c] * psi[i * l + c]).sum();
-            }
-            eta[b] = 0.0;
-            out[i * width..(i + 1) * width].copy_from_slice(&softmax(&eta));
+            let k = self.hop_probabilities(theta, &psi[i * l..(i + 1) * l]);
+            out[i * width..(i + 1) * width].copy_from_slice(&k);
         }
         out
     }
 
     /// The mass after one step, `m_j = Σ_b K_b(j-b) ρ_{j-b}` (sums to 1).
-    pub fn moved_mass(&self, x: &[f64]) -> Vec<f64> {
+    pub fn moved_mass(&self, x: &[f64], theta: &[f64]) -> Vec<f64> {
         let nc = x.len();
         let rho = softmax(x);
-        let k = self.kernel(x);
+        let k = self.kernel(x, theta);
         let (b, width) = (self.hop as i64, 2 * self.hop + 1);
         let mut m = vec![0.0; nc];
         for (i, r) in rho.iter().enumerate() {
@@ -205,54 +333,190 @@ impl KernelLaw {
     }
 
     /// The transition mean `μ(X) = clr(m)`: the centred log of the moved mass.
-    pub fn mean(&self, x: &[f64]) -> Vec<f64> {
-        clr(&self.moved_mass(x))
+    pub fn mean(&self, x: &[f64], theta: &[f64]) -> Vec<f64> {
+        clr(&self.moved_mass(x, theta))
     }
 
     /// `μ(X)` and its Jacobian `∂μ_j/∂θ_p`, `(nc, P)` row-major (`P = 2B·L`).
-    pub fn mean_and_jacobian(&self, x: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    pub fn mean_and_jacobian(&self, x: &[f64], theta: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let nc = x.len();
-        let (b, l) = (self.hop, self.features.len());
-        let (bi, width, p) = (b as i64, 2 * b + 1, 2 * b * l);
+        let p = 2 * self.hop * self.features.len();
+        let mut mean = vec![0.0; nc];
+        let mut jac = vec![0.0; nc * p];
+        self.linearise_into(x, theta, &mut mean, &mut jac);
+        (mean, jac)
+    }
+}
+
+impl CoarseLaw for KernelLaw {
+    fn names(&self) -> Vec<String> {
+        self.hops
+            .iter()
+            .flat_map(|b| {
+                self.features
+                    .iter()
+                    .map(move |f| format!("hop({b:+}): {}", f.name()))
+            })
+            .collect()
+    }
+
+    fn len(&self) -> usize {
+        2 * self.hop * self.features.len()
+    }
+
+    fn check(&self, nc: usize) -> Result<()> {
+        if 2 * self.hop + 1 > nc {
+            return Err(Error::param(
+                "hop",
+                self.hop,
+                &format!("such that 2B+1 <= nc = {nc} (a hop must not wrap onto itself)"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn is_linear(&self) -> bool {
+        false
+    }
+
+    fn mean_into(&self, x: &[f64], theta: &[f64], out: &mut [f64]) {
+        out.copy_from_slice(&self.mean(x, theta));
+    }
+
+    fn linearise_into(&self, x: &[f64], theta: &[f64], mean: &mut [f64], jac: &mut [f64]) {
+        self.check_theta(theta);
+        let nc = x.len();
+        let (l, bi) = (self.features.len(), self.hop as i64);
+        let (width, p) = (2 * self.hop + 1, 2 * self.hop * l);
         let rho = softmax(x);
         let u: Vec<f64> = rho.iter().map(|r| r * nc as f64).collect();
         let psi = self.psi(&u);
-        let k = self.kernel_of(&psi, nc);
+        let k = self.kernel_of(theta, &psi, nc);
         let mut m = vec![0.0; nc];
-        // dm[j][p]: derivative of the moved mass of bin j
-        let mut dm = vec![0.0; nc * p];
+        // jac first holds ∂m_j/∂θ, the derivative of the moved mass of bin j
+        jac.fill(0.0);
         for i in 0..nc {
             let ki = &k[i * width..(i + 1) * width];
+            let psi_i = &psi[i * l..(i + 1) * l];
             for hop in -bi..=bi {
                 let j = (i as i64 + hop).rem_euclid(nc as i64) as usize;
                 let kh = ki[(hop + bi) as usize];
                 m[j] += kh * rho[i];
                 // ∂K_hop(i)/∂η_{i,c} = K_hop (δ_{hop,c} − K_c), c over the 2B free hops
-                for (c, &hc) in self.hops().iter().enumerate() {
+                let row = &mut jac[j * p..(j + 1) * p];
+                for (c, &hc) in self.hops.iter().enumerate() {
                     let kc = ki[(hc + bi) as usize];
                     let d = kh * ((hop == hc) as u8 as f64 - kc) * rho[i];
-                    for f in 0..l {
-                        dm[j * p + c * l + f] += d * psi[i * l + f];
+                    if d != 0.0 {
+                        for (r, ps) in row[c * l..(c + 1) * l].iter_mut().zip(psi_i) {
+                            *r += d * ps;
+                        }
                     }
                 }
             }
         }
         // μ = log m − mean(log m): ∂μ_j = ∂m_j/m_j − mean_k(∂m_k/m_k)
-        let mut jac = vec![0.0; nc * p];
         let mut avg = vec![0.0; p];
         for j in 0..nc {
-            for q in 0..p {
-                let v = dm[j * p + q] / m[j];
-                jac[j * p + q] = v;
-                avg[q] += v / nc as f64;
+            for (a, v) in avg.iter_mut().zip(&mut jac[j * p..(j + 1) * p]) {
+                *v /= m[j];
+                *a += *v / nc as f64;
             }
         }
         for j in 0..nc {
-            for q in 0..p {
-                jac[j * p + q] -= avg[q];
+            for (v, a) in jac[j * p..(j + 1) * p].iter_mut().zip(&avg) {
+                *v -= a;
             }
         }
-        (clr(&m), jac)
+        mean.copy_from_slice(&clr(&m));
+    }
+
+    fn spec(&self) -> LawSpec {
+        let names = self.feature_names();
+        if names.iter().all(|n| Local::from_name(n).is_some()) {
+            LawSpec::Kernel {
+                hop: self.hop,
+                features: names,
+            }
+        } else {
+            LawSpec::Custom {
+                description: format!("kernel law, B = {}; {}", self.hop, names.join(", ")),
+            }
+        }
+    }
+
+    fn form(&self, nc: usize) -> String {
+        format!(
+            "X'(j) = clr( Σ_b K_b(j-b) ρ(j-b) ) + noise,  ρ = softmax(X),  u = {nc}·ρ,\n\
+             K_b(i) = softmax_b(η_b(i)),  η_0 = 0,  η_b(i) = Σ θ[hop(b): ψ]·ψ(i),  b = -{b}..{b}",
+            b = self.hop
+        )
+    }
+
+    fn table(&self, theta: &[f64], cov: &[Vec<f64>], nc: usize) -> Option<String> {
+        Some(self.hop_table(theta, cov, nc))
+    }
+}
+
+/// The bins at which the hop table shows position dependence: about `y/P = 1/8, 3/8, 5/8,
+/// 7/8`.
+pub fn table_bins(nc: usize) -> Vec<usize> {
+    let mut bins: Vec<usize> = [0.125, 0.375, 0.625, 0.875]
+        .iter()
+        .map(|f| ((f * nc as f64) as usize).min(nc - 1))
+        .collect();
+    bins.dedup();
+    bins
+}
+
+/// The densities at which the hop table shows density dependence.
+pub const TABLE_DENSITIES: [f64; 5] = [0.0, 0.5, 1.0, 2.0, 4.0];
+
+impl KernelLaw {
+    /// Whether any feature depends on the density (its value changes between `u = 0` and
+    /// `u = 1` at uniform density).
+    pub fn has_density_features(&self, nc: usize) -> bool {
+        self.psi_uniform(0.0, nc) != self.psi_uniform(1.0, nc)
+    }
+
+    /// Whether any feature depends on the position at uniform density.
+    pub fn has_position_features(&self, nc: usize) -> bool {
+        (1..nc).any(|i| self.psi_at_bin(i, nc) != self.psi_at_bin(0, nc))
+    }
+
+    /// The hop table of `show`: `K_b` (mean ± std, delta method) at uniform density, then
+    /// against the density (position-averaged) and against the position (at `u = 1`).
+    pub fn hop_table(&self, theta: &[f64], cov: &[Vec<f64>], nc: usize) -> String {
+        let b = self.hop as i64;
+        let mut s = String::new();
+        let _ = write!(s, "hop probabilities K_b (mean ± std)\n{:<22}", "");
+        for h in -b..=b {
+            let _ = write!(s, "{:>17}", format!("b = {h:+}"));
+        }
+        s.push('\n');
+        let mut row = |label: String, psi: Vec<f64>| {
+            let (k, sd) = self.hop_probabilities_with_std(theta, cov, &psi);
+            let _ = write!(s, "{label:<22}");
+            for (m, e) in k.iter().zip(&sd) {
+                let _ = write!(s, "{:>17}", format!("{m:.4} ± {e:.4}"));
+            }
+            s.push('\n');
+        };
+        row("uniform (u = 1)".into(), self.psi_uniform(1.0, nc));
+        if self.has_density_features(nc) {
+            for u in TABLE_DENSITIES.iter().filter(|u| **u != 1.0) {
+                row(format!("density u = {u}"), self.psi_uniform(*u, nc));
+            }
+        }
+        if self.has_position_features(nc) {
+            for i in table_bins(nc) {
+                row(
+                    format!("y/P = {:.3} (u = 1)", (i as f64 + 0.5) / nc as f64),
+                    self.psi_at_bin(i, nc),
+                );
+            }
+        }
+        s
     }
 }
 
@@ -263,120 +527,10 @@ fn clr(v: &[f64]) -> Vec<f64> {
     logs.iter().map(|x| x - mean).collect()
 }
 
-/// A least-squares fit of a kernel law.
-#[derive(Debug)]
-pub struct KernelFit {
-    /// The fitted law.
-    pub law: KernelLaw,
-    /// Mean squared residual per bin.
-    pub residual_var: f64,
-    /// Levenberg–Marquardt iterations.
-    pub iterations: usize,
-    /// Whether the relative decrease of the residual fell below `1e-12` before `max_iter`.
-    pub converged: bool,
-}
-
-/// Fits `θ` by least squares, `min Σ_i ‖X1_i − μ(X0_i; θ)‖²` (Levenberg–Marquardt from
-/// `θ = 0`, the uniform kernel), for pairs of centred coarse states `(X0_i, X1_i)`. This is the
-/// plain maximum-likelihood version under a shared Gaussian transition noise, without
-/// uncertainty.
-pub fn fit_least_squares(
-    hop: usize,
-    features: Vec<Box<dyn HopFeature>>,
-    pairs: &[(Vec<f64>, Vec<f64>)],
-    max_iter: usize,
-) -> Result<KernelFit> {
-    let p = 2 * hop * features.len();
-    let mut law = KernelLaw::new(hop, features, vec![0.0; p])?;
-    if pairs.is_empty() {
-        return Err(Error::param("pairs", 0, ">= 1"));
-    }
-    let nc = pairs[0].0.len();
-    if pairs.iter().any(|(a, b)| a.len() != nc || b.len() != nc) {
-        return Err(Error::param(
-            "pairs",
-            "mixed lengths",
-            "every state of the same nc",
-        ));
-    }
-    let cost = |law: &KernelLaw| -> f64 {
-        pairs
-            .iter()
-            .map(|(x0, x1)| {
-                law.mean(x0)
-                    .iter()
-                    .zip(x1)
-                    .map(|(a, b)| (a - b).powi(2))
-                    .sum::<f64>()
-            })
-            .sum()
-    };
-    let mut c0 = cost(&law);
-    let mut lambda = 1e-3;
-    let mut converged = false;
-    let mut iterations = 0;
-    for it in 1..=max_iter {
-        iterations = it;
-        let mut jtj = Mat::<f64>::zeros(p, p);
-        let mut jtr = Mat::<f64>::zeros(p, 1);
-        for (x0, x1) in pairs {
-            let (mu, jac) = law.mean_and_jacobian(x0);
-            for j in 0..nc {
-                let r = x1[j] - mu[j];
-                let row = &jac[j * p..(j + 1) * p];
-                for a in 0..p {
-                    jtr[(a, 0)] += row[a] * r;
-                    for b in 0..p {
-                        jtj[(a, b)] += row[a] * row[b];
-                    }
-                }
-            }
-        }
-        let mut improved = false;
-        for _ in 0..30 {
-            let mut damped = jtj.clone();
-            for a in 0..p {
-                damped[(a, a)] += lambda * (jtj[(a, a)] + 1e-12);
-            }
-            let step = damped.full_piv_lu().solve(&jtr);
-            let cand: Vec<f64> = (0..p).map(|a| law.theta[a] + step[(a, 0)]).collect();
-            if cand.iter().any(|v| !v.is_finite()) {
-                return Err(Error::numerical("kernel-law fit", "the step diverged"));
-            }
-            let trial = KernelLaw {
-                hop: law.hop,
-                features: std::mem::take(&mut law.features),
-                theta: cand,
-            };
-            let c1 = cost(&trial);
-            if c1 <= c0 {
-                let rel = (c0 - c1) / c0.max(f64::MIN_POSITIVE);
-                law = trial;
-                c0 = c1;
-                lambda = (lambda / 3.0).max(1e-12);
-                improved = true;
-                converged = rel < 1e-12;
-                break;
-            }
-            law.features = trial.features;
-            lambda *= 4.0;
-        }
-        if !improved || converged {
-            converged = true;
-            break;
-        }
-    }
-    Ok(KernelFit {
-        residual_var: c0 / (pairs.len() * nc) as f64,
-        law,
-        iterations,
-        converged,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::law::least_squares::fit_least_squares;
     use crate::math::centre;
     use crate::rng::{standard_normal, stream};
 
@@ -396,7 +550,7 @@ mod tests {
             .iter()
             .map(|&i| (kb[i] / kb[2]).ln())
             .collect();
-        let law = KernelLaw::new(2, vec![Box::new(Local::Constant)], theta).unwrap();
+        let law = KernelLaw::of_locals(2, &[Local::Constant]).unwrap();
         let x = random_state(12, 1);
         let nc = x.len();
         let exact: Vec<f64> = (0..nc)
@@ -407,56 +561,50 @@ mod tests {
                             * x[(j as i64 - b).rem_euclid(nc as i64) as usize].exp()
                     })
                     .sum::<f64>()
-                    .ln()
             })
             .collect();
-        let exact = clr(&exact.iter().map(|v| v.exp()).collect::<Vec<_>>());
-        for (a, b) in law.mean(&x).iter().zip(&exact) {
+        let exact = clr(&exact);
+        for (a, b) in law.mean(&x, &theta).iter().zip(&exact) {
             assert!((a - b).abs() < 1e-12, "{a} vs {b}");
         }
         assert_eq!(law.names()[0], "hop(-2): 1");
+        let k = law.hop_probabilities(&theta, &[1.0]);
+        for (a, b) in k.iter().zip(&kb) {
+            assert!((a - b).abs() < 1e-12);
+        }
     }
 
     #[test]
     fn mass_is_conserved_and_empty_bins_stay_finite() {
-        let feats: Vec<Box<dyn HopFeature>> = vec![
-            Box::new(Local::Constant),
-            Box::new(Local::Density),
-            Box::new(Local::Sin(1)),
-        ];
+        let law =
+            KernelLaw::of_locals(2, &[Local::Constant, Local::Density, Local::Sin(1)]).unwrap();
         let theta: Vec<f64> = (0..12).map(|k| 0.3 * (k as f64 - 5.0) / 5.0).collect();
-        let law = KernelLaw::new(2, feats, theta).unwrap();
         let mut x = random_state(10, 2);
         x[4] = -800.0; // an empty bin: ρ_4 = 0
-        let m = law.moved_mass(&x);
+        let m = law.moved_mass(&x, &theta);
         assert!((m.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert!(m.iter().all(|v| *v > 0.0));
-        assert!(law.mean(&x).iter().all(|v| v.is_finite()));
+        assert!(law.mean(&x, &theta).iter().all(|v| v.is_finite()));
     }
 
     #[test]
     fn jacobian_matches_finite_differences() {
-        let feats = || -> Vec<Box<dyn HopFeature>> {
-            vec![
-                Box::new(Local::Constant),
-                Box::new(Local::Saturating),
-                Box::new(Local::Gradient),
-                Box::new(Local::Cos(2)),
-            ]
-        };
+        let law = KernelLaw::of_locals(
+            2,
+            &[Local::Constant, Local::Saturating, Local::Gradient, Local::Cos(2)],
+        )
+        .unwrap();
         let theta: Vec<f64> = (0..16).map(|k| 0.1 * ((k * 7 % 5) as f64 - 2.0)).collect();
-        let law = KernelLaw::new(2, feats(), theta.clone()).unwrap();
         let x = random_state(9, 3);
-        let (mu, jac) = law.mean_and_jacobian(&x);
-        assert_eq!(mu, law.mean(&x));
+        let (mu, jac) = law.mean_and_jacobian(&x, &theta);
+        assert_eq!(mu, law.mean(&x, &theta));
         let h = 1e-6;
         for q in 0..16 {
             let mut tp = theta.clone();
             tp[q] += h;
             let mut tm = theta.clone();
             tm[q] -= h;
-            let mp = KernelLaw::new(2, feats(), tp).unwrap().mean(&x);
-            let mm = KernelLaw::new(2, feats(), tm).unwrap().mean(&x);
+            let (mp, mm) = (law.mean(&x, &tp), law.mean(&x, &tm));
             for j in 0..9 {
                 let fd = (mp[j] - mm[j]) / (2.0 * h);
                 assert!(
@@ -468,24 +616,69 @@ mod tests {
         }
     }
 
+    /// The delta-method standard deviation of `K_b` against the spread of `K_b` over draws of
+    /// `θ` from a small covariance (where the linearisation is exact to O(σ²)).
+    #[test]
+    fn hop_probability_errors_match_sampling() {
+        let law = KernelLaw::of_locals(1, &[Local::Constant, Local::Density]).unwrap();
+        let theta = vec![-1.0, 0.2, -0.5, 0.1];
+        let sd = 0.01;
+        let cov: Vec<Vec<f64>> = (0..4)
+            .map(|r| (0..4).map(|c| if r == c { sd * sd } else { 0.0 }).collect())
+            .collect();
+        let psi = [1.0, 2.0];
+        let (_, std) = law.hop_probabilities_with_std(&theta, &cov, &psi);
+        let mut rng = stream(7, 0, 0);
+        let draws = 20_000;
+        let mut acc = [[0.0f64; 2]; 3];
+        for _ in 0..draws {
+            let t: Vec<f64> = theta
+                .iter()
+                .map(|m| m + sd * standard_normal(&mut rng))
+                .collect();
+            for (a, k) in acc.iter_mut().zip(law.hop_probabilities(&t, &psi)) {
+                a[0] += k;
+                a[1] += k * k;
+            }
+        }
+        for (a, s) in acc.iter().zip(&std) {
+            let mean = a[0] / draws as f64;
+            let sample_sd = (a[1] / draws as f64 - mean * mean).sqrt();
+            // the sample std of 20 000 draws is within ~1% (1/sqrt(2·20000) = 0.5%, 2σ)
+            assert!((sample_sd / s - 1.0).abs() < 0.02, "{sample_sd} vs {s}");
+        }
+    }
+
+    #[test]
+    fn names_round_trip_through_the_spec() {
+        let spec = LawSpec::kernel(2, &[Local::Density, Local::Gradient], 2);
+        let law = spec.build().unwrap();
+        assert_eq!(law.spec(), spec);
+        assert_eq!(law.len(), 4 * 7);
+        assert!(law.names().contains(&"hop(+1): sin(2π2y/P)".to_owned()));
+        assert_eq!(Local::from_name("cos(2π3y/P)"), Some(Local::Cos(3)));
+        assert_eq!(Local::from_name("sin(2π0y/P)"), None);
+        assert_eq!(Local::parse_density("log1p"), Some(Local::LogDensity));
+        assert_eq!(Local::parse_density("sin(2πy/P)"), None);
+        assert!(KernelLaw::of_locals(1, &[Local::Density, Local::Density]).is_err());
+        assert!(law.check(8).is_ok() && law.check(4).is_err());
+    }
+
     /// Noise-free pairs from a known law: least squares recovers its coefficients.
     #[test]
     fn least_squares_recovers_a_known_law() {
-        let feats = || -> Vec<Box<dyn HopFeature>> {
-            vec![Box::new(Local::Constant), Box::new(Local::Density)]
-        };
+        let law = KernelLaw::of_locals(1, &[Local::Constant, Local::Density]).unwrap();
         let truth = vec![-1.2, 0.3, -0.4, 0.2];
-        let law = KernelLaw::new(1, feats(), truth.clone()).unwrap();
         let pairs: Vec<(Vec<f64>, Vec<f64>)> = (0..20)
             .map(|s| {
                 let x0 = random_state(8, 10 + s);
-                let x1 = law.mean(&x0);
+                let x1 = law.mean(&x0, &truth);
                 (x0, x1)
             })
             .collect();
-        let fit = fit_least_squares(1, feats(), &pairs, 200).unwrap();
+        let fit = fit_least_squares(&law, &pairs, &vec![0.0; 4], 0.0, 200).unwrap();
         assert!(fit.converged);
-        for (a, b) in fit.law.theta().iter().zip(&truth) {
+        for (a, b) in fit.theta.iter().zip(&truth) {
             assert!((a - b).abs() < 1e-6, "{a} vs {b}");
         }
         assert!(fit.residual_var < 1e-16);

@@ -1,7 +1,7 @@
 //! `learn`: fit the sparse Bayesian state-space model to controlled experiments.
 
 use super::Progress;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::inference::{Learner, LearnerParams, Posterior, TrainingData};
 use crate::io::{Manifest, OutputDir};
 use crate::walkers::Domain;
@@ -63,16 +63,7 @@ pub fn learn(job: &LearnJob, progress: &dyn Progress) -> Result<Learned> {
     let params = job.params.clone().check()?;
     let data = TrainingData::from_npz(&job.data, job.domain)?;
     let learner = Learner::new(params)?;
-    learner.library().check(data.nc).map_err(|_| {
-        Error::param(
-            "range",
-            job.params.range,
-            &format!(
-                "such that 2M+1 <= nc = {} (the stencil must not wrap onto itself)",
-                data.nc
-            ),
-        )
-    })?;
+    learner.law().check(data.nc)?;
     let out = OutputDir::stage(&job.out)?;
     let started = Instant::now();
     progress.start("learning", job.params.max_iter as u64);

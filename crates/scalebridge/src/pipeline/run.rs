@@ -11,6 +11,7 @@ use super::predict::{PredictJob, Predicted, StartFrom, predict};
 use super::simulate::{SimulateJob, simulate};
 use crate::error::{Error, Result};
 use crate::inference::{LatentMethod, LearnerParams, Posterior};
+use crate::law::{LawOptions, LawSpec};
 use crate::io::{self, Manifest};
 use crate::math::centre;
 use crate::rng::stream;
@@ -30,11 +31,21 @@ const INITIAL: u64 = 0x494e_4954;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LearnSection {
-    /// Interaction range `M`.
-    pub range: usize,
-    /// Polynomial order (default 2).
-    #[serde(default = "two")]
-    pub order: usize,
+    /// The law family, or several (`law = ["polynomial", "kernel"]`): each is learned, the
+    /// one with the highest ELBO predicts into `model/` and `prediction/`, the others into
+    /// `model-<family>/` and `prediction-<family>/` (default `polynomial`).
+    #[serde(default = "polynomial", deserialize_with = "one_or_many")]
+    pub law: Vec<String>,
+    /// Polynomial law: interaction range `M`.
+    pub range: Option<usize>,
+    /// Polynomial law: order (default 2).
+    pub order: Option<usize>,
+    /// Kernel law: hop range `B` (default 2).
+    pub hop: Option<usize>,
+    /// Kernel law: Fourier position modes (default 1).
+    pub modes: Option<usize>,
+    /// Kernel law: density features (default `["u"]`).
+    pub density_features: Option<Vec<String>>,
     /// One noise precision per bin.
     #[serde(default)]
     pub per_bin_noise: bool,
@@ -78,8 +89,68 @@ pub struct PredictSection {
     pub initial_center: f64,
 }
 
-fn two() -> usize {
-    2
+fn polynomial() -> Vec<String> {
+    vec!["polynomial".to_owned()]
+}
+
+/// A string or an array of strings.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    match OneOrMany::deserialize(d).map_err(|_| {
+        serde::de::Error::custom("law: expected \"polynomial\", \"kernel\" or a list of them")
+    })? {
+        OneOrMany::One(s) => Ok(vec![s]),
+        OneOrMany::Many(v) if v.is_empty() => {
+            Err(serde::de::Error::custom("law: the list is empty"))
+        }
+        OneOrMany::Many(v) => Ok(v),
+    }
+}
+
+impl LearnSection {
+    /// The laws to learn, checked (each family once, its options given).
+    pub fn specs(&self) -> Result<Vec<LawSpec>> {
+        let options = LawOptions {
+            range: self.range,
+            order: self.order,
+            hop: self.hop,
+            modes: self.modes,
+            density_features: self.density_features.clone(),
+        };
+        let mut seen = Vec::new();
+        let mut specs = Vec::new();
+        for family in &self.law {
+            if seen.contains(family) {
+                return Err(Error::param("law", family, "each family once"));
+            }
+            seen.push(family.clone());
+            // with several families, each takes only its own options
+            let own = if self.law.len() > 1 {
+                match family.as_str() {
+                    "polynomial" => LawOptions {
+                        hop: None,
+                        modes: None,
+                        density_features: None,
+                        ..options.clone()
+                    },
+                    _ => LawOptions {
+                        range: None,
+                        order: None,
+                        ..options.clone()
+                    },
+                }
+            } else {
+                options.clone()
+            };
+            specs.push(own.spec(family)?);
+        }
+        Ok(specs)
+    }
 }
 fn max_iter() -> usize {
     2000
@@ -198,6 +269,9 @@ impl RunConfig {
         let learn: LearnSection = section("learn")?
             .try_into()
             .map_err(|e: toml::de::Error| cfg_err(source, format!("[learn]: {}", e.message())))?;
+        learn
+            .specs()
+            .map_err(|e| cfg_err(source, format!("[learn]: {e}")))?;
         let predict: PredictSection = section("predict")?
             .try_into()
             .map_err(|e: toml::de::Error| cfg_err(source, format!("[predict]: {}", e.message())))?;
@@ -249,6 +323,21 @@ pub struct RunManifest {
     pub prediction_seconds: f64,
 }
 
+/// One law of a run: its evidence and how its prediction did.
+#[derive(Clone, Debug)]
+pub struct LawResult {
+    /// The law.
+    pub law: LawSpec,
+    /// Its ELBO on the run's experiments.
+    pub elbo: f64,
+    /// Whether it has the highest ELBO (and is the one the report shows).
+    pub chosen: bool,
+    /// Its prediction directory.
+    pub prediction: PathBuf,
+    /// Its coverage per binning.
+    pub coverage: Vec<crate::prediction::Coverage>,
+}
+
 /// Everything a finished run produced, for its report.
 #[derive(Clone, Debug)]
 pub struct RunOutcome {
@@ -256,8 +345,10 @@ pub struct RunOutcome {
     pub out: PathBuf,
     /// The learned law.
     pub posterior: Posterior,
-    /// The prediction and its coverage.
+    /// The prediction and its coverage (of the chosen law).
     pub predicted: Predicted,
+    /// Every law learned, in the configuration's order.
+    pub laws: Vec<LawResult>,
     /// Replica positions `(R, T+1, nf)`.
     pub reference: Array3<f64>,
     /// Summary lines for the report.
@@ -300,24 +391,53 @@ pub fn run(
         valid.system
     ));
     simulate(&job(n, cfg.seed, out.join("data")), &super::Silent)?;
-    say("learning the coarse law");
-    let params = LearnerParams::default()
-        .range(learn_s.range)
-        .order(learn_s.order)
-        .per_bin_noise(learn_s.per_bin_noise)
-        .method(LatentMethod::Newton)
-        .max_iter(learn_s.max_iter)
-        .tol(learn_s.tol)
-        .seed(cfg.seed);
-    let learned = learn(
-        &LearnJob {
-            data: out.join("data/experiments.npz"),
-            params,
-            domain: None,
-            out: out.join("model"),
-        },
-        &super::Silent,
-    )?;
+    let specs = learn_s.specs()?;
+    let several = specs.len() > 1;
+    let mut learned = Vec::with_capacity(specs.len());
+    for spec in &specs {
+        say(&format!("learning the coarse law: {}", spec.summary()));
+        let params = LearnerParams::default()
+            .law(spec.clone())
+            .per_bin_noise(learn_s.per_bin_noise)
+            .method(LatentMethod::Newton)
+            .max_iter(learn_s.max_iter)
+            .tol(learn_s.tol)
+            .seed(cfg.seed);
+        let dir = if several {
+            out.join(format!("model-{}", spec.family()))
+        } else {
+            out.join("model")
+        };
+        let l = learn(
+            &LearnJob {
+                data: out.join("data/experiments.npz"),
+                params,
+                domain: None,
+                out: dir.clone(),
+            },
+            &super::Silent,
+        )?;
+        learned.push((spec.family(), dir, l.posterior));
+    }
+    // the law with the highest ELBO predicts into model/ and prediction/
+    let best = (0..learned.len())
+        .max_by(|&a, &b| learned[a].2.elbo.total_cmp(&learned[b].2.elbo))
+        .ok_or_else(|| Error::numerical("run", "no law learned"))?;
+    if several {
+        let staged = io::OutputDir::stage(&out.join("model"))?;
+        for name in ["posterior.json", "latent.npz", "manifest.json"] {
+            let from = learned[best].1.join(name);
+            std::fs::copy(&from, staged.path(name)).map_err(|source| Error::Write {
+                path: staged.path(name),
+                source,
+            })?;
+        }
+        staged.commit()?;
+        say(&format!(
+            "the {} law has the highest ELBO: it predicts into model/ and prediction/",
+            learned[best].0
+        ));
+    }
 
     // the initial state: a smooth bump X_j = A cos(2π(j − c)/nc), lifted once
     let nc = valid.nc;
@@ -352,41 +472,75 @@ pub fn run(
         },
         &super::Silent,
     )?;
-    say("predicting");
-    let mut predicted = predict(
-        &PredictJob {
-            model: out.join("model"),
-            start: StartFrom::Initial(out.join("initial.npy")),
-            horizon: pred.horizon,
-            bins: pred.bins.clone(),
-            samples: pred.samples,
-            level: pred.level,
-            pairs: pred.pairs.clone(),
-            seed: pred.seed,
-            domain: None,
-            reference: Some(out.join("reference/trajectory.npz")),
-            out: out.join("prediction"),
-        },
-        progress,
-    )?;
+    let predict_job = |model: PathBuf, dir: PathBuf| PredictJob {
+        model,
+        start: StartFrom::Initial(out.join("initial.npy")),
+        horizon: pred.horizon,
+        bins: pred.bins.clone(),
+        samples: pred.samples,
+        level: pred.level,
+        pairs: pred.pairs.clone(),
+        seed: pred.seed,
+        domain: None,
+        reference: Some(out.join("reference/trajectory.npz")),
+        out: dir,
+    };
+    let mut laws = Vec::with_capacity(learned.len());
+    let mut chosen = None;
+    for (k, (family, dir, posterior)) in learned.into_iter().enumerate() {
+        let (model, to) = if k == best {
+            (out.join("model"), out.join("prediction"))
+        } else {
+            (dir, out.join(format!("prediction-{family}")))
+        };
+        say(&format!("predicting with the {family} law"));
+        let p = predict(&predict_job(model, to.clone()), progress)?;
+        laws.push(LawResult {
+            law: posterior.law.clone(),
+            elbo: posterior.elbo,
+            chosen: k == best,
+            prediction: to,
+            coverage: p.coverage.clone(),
+        });
+        if k == best {
+            chosen = Some((posterior, p));
+        }
+    }
+    let (posterior, mut predicted) =
+        chosen.ok_or_else(|| Error::numerical("run", "no prediction"))?;
     let reference = predicted
         .reference
         .take()
         .ok_or_else(|| Error::numerical("run", "the prediction kept no reference"))?;
     let mut summary = vec![
         format!(
-            "{n} controlled experiments (seed {}), law with M = {}, order {}; {} predictive samples (seed {}); {} fine-scale replicas from the same initial fine state",
-            cfg.seed, learn_s.range, learn_s.order, pred.samples, pred.seed, pred.replicas
+            "{n} controlled experiments (seed {}), {} law; {} predictive samples (seed {}); {} fine-scale replicas from the same initial fine state",
+            cfg.seed,
+            posterior.law.summary(),
+            pred.samples,
+            pred.seed,
+            pred.replicas
         ),
         format!("configuration: {}", cfg.source),
     ];
+    if several {
+        summary.push(format!(
+            "laws learned: {}; the {} law has the highest ELBO and is the one shown",
+            laws.iter()
+                .map(|l| format!("{} (ELBO {:.1})", l.law.family(), l.elbo))
+                .collect::<Vec<_>>()
+                .join(", "),
+            posterior.law.family()
+        ));
+    }
     for c in &predicted.coverage {
         summary.push(format!(
-            "{} bins: {:.0}% band covers {:.1}% of (replica, bin) values over t ≥ Δt; mean relative L1 error {:.3}",
+            "{} bins: {:.0}% band covers {:.1}% of (replica, bin) values over t ≥ Δt; mean relative L1 error {:.3}; relative band area {:.2}",
             c.bins,
             100.0 * pred.level,
             100.0 * c.coverage_total,
-            c.rel_l1_error_mean
+            c.rel_l1_error_mean,
+            c.band_area
         ));
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -404,8 +558,9 @@ pub fn run(
     .write(out)?;
     Ok(RunOutcome {
         out: out.to_owned(),
-        posterior: learned.posterior,
+        posterior,
         predicted,
+        laws,
         reference,
         summary,
         seconds,

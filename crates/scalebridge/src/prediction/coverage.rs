@@ -27,6 +27,10 @@ pub struct Coverage {
     pub rel_l1_error_mean: f64,
     /// Mean band width (`q_hi − q_lo`) per time, averaged over bins.
     pub band_width: Vec<f64>,
+    /// Relative band area over `t ≥ Δt`: `Σ_{t,j} (q_hi − q_lo) / Σ_{t,j} mean`, how wide the
+    /// band is compared with the density itself (0 for a point prediction).
+    #[serde(default)]
+    pub band_area: f64,
 }
 
 /// Coverage of a density band (`bins` bins) by the replicas `positions` `(R, T+1, nf)`.
@@ -49,6 +53,7 @@ pub fn coverage(
     let mut err = Vec::with_capacity(steps);
     let mut width = Vec::with_capacity(steps);
     let (mut inside_total, mut n_total) = (0usize, 0usize);
+    let (mut area, mut mass) = (0.0, 0.0);
     for k in 0..steps {
         let mut ref_mean = vec![0.0; bins];
         let mut inside = 0usize;
@@ -79,6 +84,10 @@ pub fn coverage(
                 / bins as f64,
         );
         if k >= 1 {
+            area += (0..bins)
+                .map(|b| band.q_hi[[k, b]] - band.q_lo[[k, b]])
+                .sum::<f64>();
+            mass += (0..bins).map(|b| band.mean[[k, b]]).sum::<f64>();
             inside_total += inside;
             n_total += r * bins;
         }
@@ -91,6 +100,7 @@ pub fn coverage(
         coverage: cov,
         rel_l1_error: err,
         band_width: width,
+        band_area: area / mass.max(f64::MIN_POSITIVE),
     })
 }
 

@@ -88,7 +88,7 @@ pub fn predict(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Prediction> {
     params.check()?;
-    let library = posterior.library()?;
+    let law = posterior.law()?;
     let nc = posterior.nc;
     if start.nc() != nc {
         return Err(Error::param(
@@ -97,7 +97,7 @@ pub fn predict(
             &format!("the model's nc = {nc}"),
         ));
     }
-    let l = library.len();
+    let l = law.len();
     let cov = Mat::from_fn(l, l, |r, c| posterior.theta_cov_marginal[r][c]);
     let llt = cov.llt(Side::Lower).map_err(|e| {
         Error::numerical(
@@ -128,19 +128,18 @@ pub fn predict(
             let v: Vec<f64> = gammas.iter().map(|g| g.sample(&mut rng)).collect();
             let mut out = vec![0.0; steps * width];
             let mut x: Vec<f64> = Vec::new();
-            let mut design = vec![0.0; nc * l];
+            let mut mean = vec![0.0; nc];
             for k in 0..steps {
                 x = match start.state_at(k, &mut rng) {
                     Some(x) => x,
                     None => {
-                        library.design_into(&x, &mut design);
-                        let mut next: Vec<f64> = design
-                            .chunks_exact(l)
+                        law.mean_into(&x, &theta, &mut mean);
+                        let mut next: Vec<f64> = mean
+                            .iter()
                             .enumerate()
-                            .map(|(j, row)| {
+                            .map(|(j, m)| {
                                 let vj = if v.len() == 1 { v[0] } else { v[j] };
-                                row.iter().zip(&theta).map(|(a, b)| a * b).sum::<f64>()
-                                    + standard_normal(&mut rng) / vj.sqrt()
+                                m + standard_normal(&mut rng) / vj.sqrt()
                             })
                             .collect();
                         centre(&mut next);

@@ -295,10 +295,7 @@ fn advdiff_small_amplitude_matches_the_kernel() {
 #[test]
 fn fast_and_reference_paths_agree() {
     let d = data(SystemKind::Advdiff, 24, 2, Some(0.5), None);
-    let base = LearnerParams {
-        order: 1,
-        ..LearnerParams::default().range(2)
-    };
+    let base = LearnerParams::default().range(2).order(1);
     let newton = fit(&d, base.clone());
     let adam = fit(
         &d,
