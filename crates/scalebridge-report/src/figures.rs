@@ -169,6 +169,66 @@ fn band_panel<DB: DrawingBackend>(
 }
 
 /// The replica mean density on `bins` bins at step `k`.
+/// The kernel law's hop probabilities against position (uniform density) and against the
+/// local density (position-averaged), each hop with a ±1.96 std band (delta method from the
+/// marginal covariance of θ).
+fn hop_figure(
+    dir: &Path,
+    law: &scalebridge::law::KernelLaw,
+    post: &scalebridge::inference::Posterior,
+) -> Result<Figure, Error> {
+    let (theta, cov, nc) = (&post.theta_mean, &post.theta_cov_marginal, post.nc);
+    let by_position = law.against_position(theta, cov, nc);
+    let by_density = law.against_density(theta, cov, nc, 4.0, 41);
+    let colors = [
+        RGBColor(120, 60, 160),
+        RGBColor(40, 140, 60),
+        MEAN,
+        REF,
+        RGBColor(200, 130, 0),
+        RGBColor(0, 150, 160),
+        RGBColor(150, 150, 150),
+    ];
+    let draw = |target: DrawingTarget<'_, '_>| -> DrawResult {
+        with_root!(target, root => {
+            root.fill(&WHITE).map_err(err)?;
+            let panels = root.split_evenly((1, 2));
+            for (p, (curves, x_desc, caption)) in panels.iter().zip([
+                (&by_position, "y/P (bin centre), uniform density u = 1", "K_b against position"),
+                (&by_density, "local density u = nc·ρ (position-averaged)", "K_b against density"),
+            ]) {
+                let x0 = curves.x.first().copied().unwrap_or(0.0);
+                let x1 = curves.x.last().copied().unwrap_or(1.0).max(x0 + 1e-9);
+                let mut chart = ChartBuilder::on(p)
+                    .caption(caption, ("sans-serif", 20))
+                    .margin(10)
+                    .x_label_area_size(40)
+                    .y_label_area_size(60)
+                    .build_cartesian_2d(x0..x1, 0.0..1.0)
+                    .map_err(err)?;
+                chart.configure_mesh().x_desc(x_desc).y_desc("hop probability K_b").label_style(("sans-serif", 13)).draw().map_err(err)?;
+                for (c, hop) in curves.hops.iter().enumerate() {
+                    let color = colors[c % colors.len()];
+                    let lo: Vec<(f64, f64)> = curves.x.iter().enumerate().map(|(k, x)| (*x, (curves.mean[k][c] - 1.96 * curves.std[k][c]).max(0.0))).collect();
+                    let hi: Vec<(f64, f64)> = curves.x.iter().enumerate().map(|(k, x)| (*x, (curves.mean[k][c] + 1.96 * curves.std[k][c]).min(1.0))).collect();
+                    let poly: Vec<(f64, f64)> = lo.iter().copied().chain(hi.iter().rev().copied()).collect();
+                    chart.draw_series(std::iter::once(Polygon::new(poly, color.mix(0.25).filled()))).map_err(err)?;
+                    chart.draw_series(LineSeries::new(curves.x.iter().enumerate().map(|(k, x)| (*x, curves.mean[k][c])), color.stroke_width(2))).map_err(err)?
+                        .label(format!("b = {hop:+}")).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+                }
+                chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK.mix(0.3)).label_font(("sans-serif", 13)).position(SeriesLabelPosition::UpperRight).draw().map_err(err)?;
+            }
+            Ok(())
+        })
+    };
+    render(
+        dir,
+        "hop_probabilities",
+        "Learned hop probabilities K_b (mass moving b bins in one Δt), ±1.96 std",
+        &draw,
+    )
+}
+
 fn reference_density(input: &ReportInput<'_>, bins: usize, k: usize) -> Option<Vec<f64>> {
     let pos = input.reference?;
     let (r, _, nf) = pos.dim();
@@ -309,6 +369,9 @@ pub fn draw_all(dir: &Path, input: &ReportInput<'_>) -> Result<Vec<Figure>, Erro
         })
     };
     figures.push(render(dir, "coefficients", "Learned coefficients", &draw)?);
+    if let Some(law) = scalebridge::law::KernelLaw::from_spec(&post.law)? {
+        figures.push(hop_figure(dir, &law, post)?);
+    }
     let trace = &post.elbo_trace;
     let draw = |target: DrawingTarget<'_, '_>| -> DrawResult {
         with_root!(target, root => {

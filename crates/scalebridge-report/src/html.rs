@@ -50,11 +50,56 @@ pub(crate) fn page_end(h: &mut String) {
     );
 }
 
-pub fn write(path: &Path, input: &ReportInput<'_>, figures: &[Figure]) -> Result<(), Error> {
-    let mut h = page_start(&input.title, &input.summary);
+/// The laws a run learned, side by side: evidence, and how each one's prediction did.
+fn law_table(h: &mut String, input: &ReportInput<'_>) {
+    let best = input
+        .laws
+        .iter()
+        .map(|l| l.elbo)
+        .fold(f64::NEG_INFINITY, f64::max);
     let _ = write!(
         h,
-        "</ul><h2>Learned law</h2><pre>{}</pre>",
+        "<h2>Laws compared</h2><p>Each law learned on the same experiments and predicting from the same initial state; the one with the highest ELBO is the one shown in this report. Error: mean relative L1 error of the predictive mean over t ≥ Δt; band area: Σ(q_hi − q_lo)/Σ mean.</p><table><tr><th>law</th><th>ELBO</th><th>ELBO − best</th>"
+    );
+    let binnings: Vec<usize> = input.laws[0].coverage.iter().map(|c| c.bins).collect();
+    for b in &binnings {
+        let _ = write!(
+            h,
+            "<th>coverage, {b} bins</th><th>error, {b} bins</th><th>band area, {b} bins</th>"
+        );
+    }
+    h.push_str("<th>shown</th></tr>");
+    for l in input.laws {
+        let _ = write!(
+            h,
+            "<tr><td style=\"text-align:left\">{}</td><td>{:.1}</td><td>{:.1}</td>",
+            escape(&l.law.summary()),
+            l.elbo,
+            l.elbo - best
+        );
+        for c in &l.coverage {
+            let _ = write!(
+                h,
+                "<td>{:.1}%</td><td>{:.3}</td><td>{:.2}</td>",
+                100.0 * c.coverage_total,
+                c.rel_l1_error_mean,
+                c.band_area
+            );
+        }
+        let _ = write!(h, "<td>{}</td></tr>", if l.chosen { "yes" } else { "" });
+    }
+    h.push_str("</table>");
+}
+
+pub fn write(path: &Path, input: &ReportInput<'_>, figures: &[Figure]) -> Result<(), Error> {
+    let mut h = page_start(&input.title, &input.summary);
+    h.push_str("</ul>");
+    if input.laws.len() > 1 {
+        law_table(&mut h, input);
+    }
+    let _ = write!(
+        h,
+        "<h2>Learned law</h2><pre>{}</pre>",
         escape(&input.posterior.equation())
     );
     if !input.coverage.is_empty() {

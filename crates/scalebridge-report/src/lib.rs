@@ -7,7 +7,9 @@
 //! `two_bin` (2-bin probabilities vs time), `coefficients` (the learned law with ±2 marginal
 //! standard deviations, active terms highlighted), `elbo` (the ELBO trace) and `coverage`
 //! (coverage per time and binning), each as `.png` and `.svg`, and `report.html` with a
-//! coverage table per time.
+//! coverage table per time. For a kernel law (SPEC A.9) also `hop_probabilities` (the learned
+//! hop probabilities against position and against local density, with bands); when a run
+//! learned several laws, a table compares them (ELBO, coverage, error).
 
 mod figures;
 mod html;
@@ -48,6 +50,8 @@ pub struct ReportInput<'a> {
     pub level: f64,
     /// The periodic interval.
     pub domain: Domain,
+    /// Every law a run learned (shown as a comparison when there are several).
+    pub laws: &'a [scalebridge::pipeline::run::LawResult],
 }
 
 /// Draws every figure (PNG and SVG) into `dir/figures/` and writes `dir/report.html`.

@@ -1,8 +1,10 @@
 //! From training data to converged posterior (issue 3): synthetic `N = 256, M = 2` and
 //! advection–diffusion `N = 128, M = 6` (default amplitude), fast path (best of 3) and the
-//! reference ADAM path (once). `cargo bench -p scalebridge --bench learn`.
+//! reference ADAM path (once); the kernel law (SPEC A.9, issue 10) on advection–diffusion and
+//! Burgers, `N = 128`, `nc = 24`, `B = 2`, fast path. `cargo bench -p scalebridge --bench learn`.
 
 use scalebridge::inference::{LatentMethod, Learner, LearnerParams, TrainingData};
+use scalebridge::law::LawOptions;
 use scalebridge::walkers::config::{SimulationConfig, SystemKind};
 use std::time::Instant;
 
@@ -56,5 +58,28 @@ fn main() {
             1,
         );
         println!("| {label} | ADAM/Monte Carlo (reference) | {t:.1} | {it} | {conv} | {elbo:.2} |");
+    }
+    for (label, system) in [
+        ("advection–diffusion N = 128", SystemKind::Advdiff),
+        ("Burgers N = 128", SystemKind::Burgers),
+    ] {
+        let d = data(system, 128);
+        for (features, density, modes) in [
+            ("1, u, grad (12 terms)", vec!["u", "grad"], 0),
+            ("1, u, sin, cos (16 terms, default)", vec!["u"], 1),
+        ] {
+            let spec = LawOptions {
+                hop: Some(2),
+                modes: Some(modes),
+                density_features: Some(density.iter().map(|s| s.to_string()).collect()),
+                ..Default::default()
+            }
+            .spec("kernel")
+            .expect("law");
+            let (t, it, conv, elbo) = time_fit(&d, LearnerParams::default().law(spec), 3);
+            println!(
+                "| {label}, kernel B = 2: {features} | Newton/Jensen (fast) | {t:.3} | {it} | {conv} | {elbo:.2} |"
+            );
+        }
     }
 }

@@ -47,7 +47,12 @@ pub fn run(args: CompareArgs) -> Result<()> {
         .unwrap_or(5)
         .max(5);
     let laws: Vec<String> = models.iter().map(|m| m.law.summary()).collect();
-    let lw = laws.iter().map(|l| l.chars().count()).max().unwrap_or(3).max(3);
+    let lw = laws
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(3)
+        .max(3);
     println!(
         "{:<width$}  {:<lw$} {:>4} {:>5} {:>6} {:>16} {:>12}  converged",
         "model", "law", "nc", "terms", "active", "ELBO", "ELBO - best"

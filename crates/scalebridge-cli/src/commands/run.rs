@@ -39,6 +39,7 @@ pub fn run(args: RunArgs) -> Result<()> {
             coverage: &r.predicted.coverage,
             level: pred.level,
             domain: cfg.system.domain,
+            laws: &r.laws,
         },
     )?;
     if !args.quiet {

@@ -92,7 +92,8 @@ fn learn_show_compare_end_to_end() {
     let cmp = run(&["compare", m1.to_str().unwrap(), m2.to_str().unwrap()]);
     assert!(cmp.status.success(), "{}", stderr(&cmp));
     let table = String::from_utf8_lossy(&cmp.stdout);
-    assert_eq!(table.lines().count(), 3, "{table}");
+    assert_eq!(table.lines().count(), 4, "{table}");
+    assert!(table.contains("best (highest ELBO)"), "{table}");
 
     // a model learned on other data is refused
     let other = tmp("learn-other");
@@ -362,4 +363,138 @@ fn compressed_npz_is_read() {
         v
     };
     assert_eq!(post("m-plain"), post("m-packed"));
+}
+
+/// `learn --law kernel`: the hop table in `show`, the law in `posterior.json` and in
+/// `compare`, a prediction from it, bit-identical across thread counts; options of the other
+/// family are refused with exit 2.
+#[test]
+fn kernel_law_end_to_end() {
+    let dir = tmp("learn-kernel");
+    let res = run(&[
+        "simulate",
+        "--system",
+        "advdiff",
+        "--n",
+        "32",
+        "--seed",
+        "3",
+        "--quiet",
+        "--out",
+        s(&dir),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let data = dir.join("experiments.npz");
+    let mut outs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.join(format!("k{threads}"));
+        let res = run(&[
+            "--threads",
+            threads,
+            "learn",
+            "--data",
+            s(&data),
+            "--law",
+            "kernel",
+            "--hop",
+            "2",
+            "--density-features",
+            "u,sat",
+            "--modes",
+            "1",
+            "--out",
+            s(&out),
+            "--quiet",
+        ]);
+        assert!(res.status.success(), "{}", stderr(&res));
+        outs.push(std::fs::read(out.join("posterior.json")).unwrap());
+    }
+    assert_eq!(outs[0], outs[1], "kernel posterior differs across threads");
+    let k = dir.join("k1");
+    let post: serde_json::Value =
+        serde_json::from_reader(File::open(k.join("posterior.json")).unwrap()).unwrap();
+    assert_eq!(post["law"]["family"], "kernel");
+    assert_eq!(post["law"]["hop"], 2);
+    assert_eq!(
+        post["law"]["features"],
+        serde_json::json!(["1", "u", "u/(1+u)", "sin(2πy/P)", "cos(2πy/P)"])
+    );
+    assert_eq!(post["names"].as_array().unwrap().len(), 20);
+
+    let show = run(&["show", s(&k)]);
+    assert!(show.status.success(), "{}", stderr(&show));
+    let text = String::from_utf8_lossy(&show.stdout);
+    for want in [
+        "hop probabilities K_b",
+        "uniform (u = 1)",
+        "density u = 4",
+        "y/P = ",
+        "hop(+1): 1",
+        "kernel (B = 2",
+    ] {
+        assert!(text.contains(want), "show lacks `{want}`:\n{text}");
+    }
+
+    let p = dir.join("p");
+    let res = run(&[
+        "learn",
+        "--data",
+        s(&data),
+        "--range",
+        "2",
+        "--order",
+        "1",
+        "--out",
+        s(&p),
+        "--quiet",
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let cmp = run(&["compare", s(&k), s(&p)]);
+    assert!(cmp.status.success(), "{}", stderr(&cmp));
+    let table = String::from_utf8_lossy(&cmp.stdout);
+    assert!(
+        table.contains("kernel (B = 2") && table.contains("polynomial (M = 2, order 1)"),
+        "{table}"
+    );
+    assert!(table.contains("best (highest ELBO)"), "{table}");
+
+    let pred = dir.join("pred");
+    let res = run(&[
+        "predict",
+        "--model",
+        s(&k),
+        "--data",
+        s(&data),
+        "--experiment",
+        "0",
+        "--horizon",
+        "5",
+        "--samples",
+        "50",
+        "--out",
+        s(&pred),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    assert!(pred.join("density_bins24.npz").exists());
+
+    let bad = dir.join("bad");
+    for (args, name) in [
+        (vec!["--law", "kernel", "--range", "2"], "range"),
+        (
+            vec!["--law", "polynomial", "--range", "2", "--hop", "1"],
+            "hop",
+        ),
+        (vec!["--law", "polynomial"], "range"),
+        (
+            vec!["--law", "kernel", "--density-features", "rho"],
+            "density-features",
+        ),
+        (vec!["--law", "kernel", "--hop", "12"], "hop"),
+    ] {
+        let mut full = vec!["learn", "--data", s(&data), "--out", s(&bad), "--quiet"];
+        full.extend(args.iter().copied());
+        let res = run(&full);
+        assert_eq!(res.status.code(), Some(2), "{args:?}: {}", stderr(&res));
+        assert!(stderr(&res).contains(name), "{args:?}: {}", stderr(&res));
+    }
 }

@@ -279,24 +279,49 @@ fn coverage(dir: &Path) -> serde_json::Value {
     serde_json::from_reader(File::open(dir.join("prediction/coverage.json")).unwrap()).unwrap()
 }
 
-/// Issue 4's bar for advection–diffusion, on the embedded demo (N = 64 one-step experiments,
-/// 1000 samples, 100 replicas, 50 Δt): the 95% band covers ≥ 90% of (replica, bin) values over
-/// t ≥ Δt on 24 and on 96 bins, and the 96-bin band is wider.
+fn coverage_of(dir: &Path, pred: &str) -> serde_json::Value {
+    serde_json::from_reader(File::open(dir.join(pred).join("coverage.json")).unwrap()).unwrap()
+}
+
+/// The embedded demo (N = 64 one-step experiments, 1000 samples, 100 replicas, 50 Δt) learns
+/// both laws and predicts with the one of higher ELBO, the kernel law (issue 10): its mean is
+/// within 0.10 (24 bins) and 0.12 (96 bins) relative L1 error over t = Δt..50Δt, and its 95%
+/// band covers ≥ 90% of (replica, bin) values on 96 bins. On 24 bins it covers about 83%: the
+/// closure error of a one-step law (about 1/6 bin² of spurious variance per step, see
+/// `one_step_kernel_variance_exceeds_the_walkers_by_one_sixth`) is a bias no noise learned
+/// from one-step data can show; not asserted, documented in docs/prediction.md. The polynomial
+/// law's prediction (`prediction-polynomial/`) still meets issue 4's bar — ≥ 90% on both
+/// binnings, the 96-bin band wider — at 3× the error.
 #[test]
 fn advdiff_demo_covers_the_replicas_for_50_steps() {
     let dir = tmp("pred-demo");
     let res = run(&["run", "--quiet", "--out", s(&dir)]);
     assert!(res.status.success(), "{}", stderr(&res));
+    let post: serde_json::Value =
+        serde_json::from_reader(File::open(dir.join("model/posterior.json")).unwrap()).unwrap();
+    assert_eq!(
+        post["law"]["family"], "kernel",
+        "the kernel law should win on ELBO"
+    );
     let c = coverage(&dir);
+    for (b, bar) in [("24", 0.10), ("96", 0.12)] {
+        let err = c["binnings"][b]["rel_l1_error_mean"].as_f64().unwrap();
+        assert!(err <= bar, "kernel law, {b} bins: error {err} > {bar}");
+    }
+    let total = c["binnings"]["96"]["coverage_total"].as_f64().unwrap();
+    assert!(total >= 0.90, "kernel law, 96 bins: coverage {total}");
+    let poly = coverage_of(&dir, "prediction-polynomial");
     for b in ["24", "96"] {
-        let total = c["binnings"][b]["coverage_total"].as_f64().unwrap();
-        assert!(total >= 0.90, "{b} bins: coverage {total}");
+        let total = poly["binnings"][b]["coverage_total"].as_f64().unwrap();
+        assert!(total >= 0.90, "polynomial law, {b} bins: coverage {total}");
     }
     let width = |b: &str| -> f64 {
-        let w = c["binnings"][b]["band_width"].as_array().unwrap();
+        let w = poly["binnings"][b]["band_width"].as_array().unwrap();
         w.iter().skip(1).map(|x| x.as_f64().unwrap()).sum::<f64>()
     };
     assert!(width("96") > width("24"));
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(report.contains("Laws compared") && report.contains("hop_probabilities"));
 }
 
 /// Issue 4's bar for the synthetic law (N = 256): ≥ 90% at 2, 4, 6, 8 Δt on both binnings.

@@ -55,6 +55,8 @@ pub struct IterationInfo {
 const START_RIDGE: f64 = 1e-2;
 /// Levenberg–Marquardt iterations of that start.
 const START_MAX_ITER: usize = 100;
+/// Damped Gauss–Newton iterations of `q(θ)` per sweep for a nonlinear law.
+const INNER_MAX_ITER: usize = 20;
 
 /// The learner: validated parameters and a law family.
 #[derive(Debug)]
@@ -128,6 +130,7 @@ impl Learner {
             fit_least_squares(law, &pairs, &vec![0.0; l], START_RIDGE, START_MAX_ITER)?.theta
         };
         let mut design = Design::new(law, data, &theta_start);
+        let mut theta_lin = theta_start;
         let mut last_e_lse = Vec::new();
         let pr = p.priors;
         let mut q_tau = QGamma::with_means(pr.alpha0 + 0.5, &vec![1e-2; l]);
@@ -143,12 +146,48 @@ impl Learner {
         for it in 1..=p.max_iter {
             iterations = it;
             let prev_mean = q_theta.as_ref().map(|q| q.mean.clone());
-            if let (false, Some(m)) = (linear, &prev_mean) {
-                design = Design::new(law, data, m);
+            if let (false, Some(m), Some(q)) = (linear, &prev_mean, &q_theta) {
+                // re-linearise unless the mean is where the design was linearised (to well
+                // within the tolerance)
+                let off = (0..l)
+                    .map(|k| (m[k] - theta_lin[k]).abs() / q.cov[(k, k)].sqrt())
+                    .fold(0.0, f64::max);
+                if off >= 0.1 * p.tol {
+                    design = Design::new(law, data, m);
+                    theta_lin = m.clone();
+                }
             }
             let prev_v = q_v.means();
             let tau_used = q_tau.means();
             let mut qt = update_theta(&design, &lat_mean, &q_v.means(), &tau_used)?;
+            if !linear {
+                // q(θ) at the mode of the exact θ-block (the other factors fixed): damped
+                // Gauss–Newton steps, re-linearised, until the mean has settled (a single step
+                // per sweep can fall into a 2-cycle with the ARD update where a hop
+                // probability is near 0 and its log-odds are barely identified)
+                let v_now = q_v.means();
+                for _ in 0..INNER_MAX_ITER {
+                    damp_to_exact_ascent(
+                        law,
+                        data,
+                        &design,
+                        &lat_mean,
+                        &v_now,
+                        &tau_used,
+                        &theta_lin,
+                        &mut qt.mean,
+                    );
+                    let moved = (0..l)
+                        .map(|k| (qt.mean[k] - theta_lin[k]).abs() / qt.cov[(k, k)].sqrt())
+                        .fold(0.0, f64::max);
+                    if moved < 0.1 * p.tol {
+                        break;
+                    }
+                    design = Design::new(law, data, &qt.mean);
+                    theta_lin = qt.mean.clone();
+                    qt = update_theta(&design, &lat_mean, &v_now, &tau_used)?;
+                }
+            }
             q_tau = update_tau(&qt, pr.alpha0, pr.beta0);
             {
                 // proposal: jump each ARD precision to the limit of its own alternation, refit
@@ -191,6 +230,21 @@ impl Learner {
                     &v_means,
                     &q_tau.means(),
                 )?;
+            }
+            if !linear {
+                // a Gauss–Newton step can overshoot where the Jacobian changes fast (a hop
+                // probability near 0): keep the θ moves of this sweep only as far as they
+                // raise the exact (not linearised) objective
+                damp_to_exact_ascent(
+                    law,
+                    data,
+                    &design,
+                    &lat_mean,
+                    &v_means,
+                    &q_tau.means(),
+                    &theta_lin,
+                    &mut qt.mean,
+                );
             }
             let a = design.predict(&qt.mean);
 
@@ -249,7 +303,7 @@ impl Learner {
             last_parts = parts;
             last_e_lse = e_lse;
 
-            let max_move = prev_mean.map_or(f64::INFINITY, |pm| {
+            let max_move = prev_mean.as_ref().map_or(f64::INFINITY, |pm| {
                 (0..l)
                     .map(|k| (qt.mean[k] - pm[k]).abs() / qt.cov[(k, k)].sqrt())
                     .fold(0.0, f64::max)
@@ -369,6 +423,64 @@ impl Learner {
         };
         Ok((posterior, latent))
     }
+}
+
+/// The `θ`-dependent part of the ELBO for the law means `mean` (row-major `(N, nc)`), the
+/// latent means and the other factors fixed:
+/// `−½ Σ_ij ⟨v_j⟩ (μ_ij − mean_ij)² − ½ Σ_l ⟨τ_l⟩ θ_l²`.
+fn theta_objective(
+    lat_mean: &[f64],
+    mean: &[f64],
+    nc: usize,
+    v: &[f64],
+    tau: &[f64],
+    theta: &[f64],
+) -> f64 {
+    let data: f64 = lat_mean
+        .iter()
+        .zip(mean)
+        .enumerate()
+        .map(|(k, (a, b))| v_of(v, k % nc) * (a - b).powi(2))
+        .sum();
+    -0.5 * data - 0.5 * theta.iter().zip(tau).map(|(t, w)| w * t * t).sum::<f64>()
+}
+
+/// Backtracks the move `theta − from` (halving, at most 20 times) until the objective
+/// [`theta_objective`] with the law evaluated exactly is at least its value at `from` (where
+/// the design, linearised at `from`, gives the exact means); keeps `from` if no such step is
+/// found. A non-finite objective counts as worse.
+fn damp_to_exact_ascent(
+    law: &dyn CoarseLaw,
+    data: &TrainingData,
+    design: &Design,
+    lat_mean: &[f64],
+    v: &[f64],
+    tau: &[f64],
+    from: &[f64],
+    theta: &mut [f64],
+) {
+    let nc = data.nc;
+    let f0 = theta_objective(lat_mean, &design.predict(from), nc, v, tau, from);
+    let step: Vec<f64> = theta.iter().zip(from).map(|(a, b)| a - b).collect();
+    let mut t = 1.0;
+    for _ in 0..20 {
+        let cand: Vec<f64> = from.iter().zip(&step).map(|(a, d)| a + t * d).collect();
+        let means: Vec<Vec<f64>> = (0..data.n)
+            .into_par_iter()
+            .map(|i| {
+                let mut m = vec![0.0; nc];
+                law.mean_into(data.x0_row(i), &cand, &mut m);
+                m
+            })
+            .collect();
+        let f = theta_objective(lat_mean, &means.concat(), nc, v, tau, &cand);
+        if f >= f0 {
+            theta.copy_from_slice(&cand);
+            return;
+        }
+        t *= 0.5;
+    }
+    theta.copy_from_slice(from);
 }
 
 /// The `q(v)` update coupled to the latent widths ([`solve_v`]): the widths' optimum is

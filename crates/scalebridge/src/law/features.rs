@@ -4,7 +4,8 @@
 //! term, …) by implementing [`FeatureFamily`] and pushing it onto a [`FeatureLibrary`]; nothing
 //! downstream needs to change.
 
-use super::family::{CoarseLaw, LawSpec};
+use super::family::CoarseLaw;
+use super::spec::LawSpec;
 use crate::error::Result;
 use std::fmt;
 

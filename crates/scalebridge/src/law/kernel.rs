@@ -20,9 +20,10 @@
 //! `(k, l)` at `k·L + l` is feature `l` of the `k`-th hop. `θ = 0` is the uniform kernel
 //! (`K_b = 1/(2B+1)`), where the ARD prior centres it.
 
-use super::family::{CoarseLaw, LawSpec};
+use super::family::CoarseLaw;
+use super::spec::LawSpec;
 use crate::error::{Error, Result};
-use crate::math::softmax;
+use crate::math::{softmax, softmax_into};
 use std::f64::consts::PI;
 use std::fmt;
 use std::fmt::Write as _;
@@ -33,6 +34,11 @@ pub trait HopFeature: Send + Sync + fmt::Debug {
     fn name(&self) -> String;
     /// `ψ(i, u)`.
     fn eval(&self, i: usize, u: &[f64]) -> f64;
+    /// Whether `ψ` depends on the densities `u` (a feature that does not — the constant, the
+    /// position modes — is evaluated once per `nc` and cached).
+    fn depends_on_density(&self) -> bool {
+        true
+    }
 }
 
 /// The local features SPEC A.9 names.
@@ -159,6 +165,10 @@ impl HopFeature for Local {
             Local::Cos(k) => (*k as f64 * phase()).cos(),
         }
     }
+
+    fn depends_on_density(&self) -> bool {
+        !matches!(self, Local::Constant | Local::Sin(_) | Local::Cos(_))
+    }
 }
 
 /// The conservative law family: hops of up to `B` bins with log-odds linear in the features.
@@ -168,6 +178,21 @@ pub struct KernelLaw {
     features: Vec<Box<dyn HopFeature>>,
     /// The hops with a coefficient block, in `θ` order: `-B..-1, 1..B`.
     hops: Vec<i64>,
+    /// The density-independent features of every bin for the last `nc` seen: `(nc, values
+    /// (nc, L) row-major)`, the density-dependent columns left at 0.
+    fixed: std::sync::Mutex<Option<(usize, std::sync::Arc<Vec<f64>>)>>,
+}
+
+/// Scratch space of one evaluation (one allocation per evaluation, not per bin).
+struct Work {
+    rho: Vec<f64>,
+    u: Vec<f64>,
+    psi: Vec<f64>,
+    /// `K_b(i)`, `(nc, 2B+1)`.
+    k: Vec<f64>,
+    eta: Vec<f64>,
+    /// The moved mass.
+    m: Vec<f64>,
 }
 
 impl KernelLaw {
@@ -192,6 +217,7 @@ impl KernelLaw {
             hop,
             features,
             hops: (-b..=b).filter(|&x| x != 0).collect(),
+            fixed: std::sync::Mutex::new(None),
         })
     }
 
@@ -232,14 +258,94 @@ impl KernelLaw {
 
     /// `ψ_l(i, u)` for every bin, `(nc, L)` row-major.
     fn psi(&self, u: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; u.len() * self.features.len()];
+        self.psi_into(u, &mut out);
+        out
+    }
+
+    /// The density-independent features of every bin at `nc` bins, cached.
+    fn fixed_features(&self, nc: usize) -> std::sync::Arc<Vec<f64>> {
+        let mut cache = self.fixed.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((n, v)) = cache.as_ref()
+            && *n == nc
+        {
+            return v.clone();
+        }
         let l = self.features.len();
-        let mut out = vec![0.0; u.len() * l];
-        for i in 0..u.len() {
+        let u = vec![1.0; nc];
+        let mut v = vec![0.0; nc * l];
+        for i in 0..nc {
             for (c, f) in self.features.iter().enumerate() {
-                out[i * l + c] = f.eval(i, u);
+                if !f.depends_on_density() {
+                    v[i * l + c] = f.eval(i, &u);
+                }
             }
         }
-        out
+        let v = std::sync::Arc::new(v);
+        *cache = Some((nc, v.clone()));
+        v
+    }
+
+    /// [`KernelLaw::psi`] into `out`.
+    fn psi_into(&self, u: &[f64], out: &mut [f64]) {
+        let l = self.features.len();
+        out.copy_from_slice(&self.fixed_features(u.len()));
+        for i in 0..u.len() {
+            for (c, f) in self.features.iter().enumerate() {
+                if f.depends_on_density() {
+                    out[i * l + c] = f.eval(i, u);
+                }
+            }
+        }
+    }
+
+    fn work(&self, nc: usize) -> Work {
+        let (l, width) = (self.features.len(), 2 * self.hop + 1);
+        Work {
+            rho: vec![0.0; nc],
+            u: vec![0.0; nc],
+            psi: vec![0.0; nc * l],
+            k: vec![0.0; nc * width],
+            eta: vec![0.0; width],
+            m: vec![0.0; nc],
+        }
+    }
+
+    /// Fills `w` for the state `x`: `ρ`, `u`, `ψ`, `K` and the moved mass.
+    fn evaluate(&self, x: &[f64], theta: &[f64], w: &mut Work) {
+        self.check_theta(theta);
+        let nc = x.len();
+        let (b, l, width) = (self.hop, self.features.len(), 2 * self.hop + 1);
+        softmax_into(x, &mut w.rho);
+        for (u, r) in w.u.iter_mut().zip(&w.rho) {
+            *u = r * nc as f64;
+        }
+        self.psi_into(&w.u, &mut w.psi);
+        for i in 0..nc {
+            let psi = &w.psi[i * l..(i + 1) * l];
+            for k in 0..2 * b {
+                let col = if k < b { k } else { k + 1 };
+                w.eta[col] = theta[k * l..(k + 1) * l]
+                    .iter()
+                    .zip(psi)
+                    .map(|(t, p)| t * p)
+                    .sum();
+            }
+            w.eta[b] = 0.0;
+            softmax_into(&w.eta, &mut w.k[i * width..(i + 1) * width]);
+        }
+        w.m.fill(0.0);
+        for i in 0..nc {
+            // j runs over i-B..i+B (periodic) as the column runs over 0..2B
+            let mut j = (i + nc - b % nc) % nc;
+            for kc in &w.k[i * width..(i + 1) * width] {
+                w.m[j] += kc * w.rho[i];
+                j += 1;
+                if j == nc {
+                    j = 0;
+                }
+            }
+        }
     }
 
     /// The feature values at uniform density `u` in every bin, averaged over the bins (the
@@ -300,36 +406,16 @@ impl KernelLaw {
 
     /// `K_b(i)` for every bin: `(nc, 2B+1)` row-major, column `b + B`.
     pub fn kernel(&self, x: &[f64], theta: &[f64]) -> Vec<f64> {
-        self.check_theta(theta);
-        let nc = x.len();
-        let u: Vec<f64> = softmax(x).iter().map(|r| r * nc as f64).collect();
-        self.kernel_of(theta, &self.psi(&u), nc)
-    }
-
-    fn kernel_of(&self, theta: &[f64], psi: &[f64], nc: usize) -> Vec<f64> {
-        let (width, l) = (2 * self.hop + 1, self.features.len());
-        let mut out = vec![0.0; nc * width];
-        for i in 0..nc {
-            let k = self.hop_probabilities(theta, &psi[i * l..(i + 1) * l]);
-            out[i * width..(i + 1) * width].copy_from_slice(&k);
-        }
-        out
+        let mut w = self.work(x.len());
+        self.evaluate(x, theta, &mut w);
+        w.k
     }
 
     /// The mass after one step, `m_j = Σ_b K_b(j-b) ρ_{j-b}` (sums to 1).
     pub fn moved_mass(&self, x: &[f64], theta: &[f64]) -> Vec<f64> {
-        let nc = x.len();
-        let rho = softmax(x);
-        let k = self.kernel(x, theta);
-        let (b, width) = (self.hop as i64, 2 * self.hop + 1);
-        let mut m = vec![0.0; nc];
-        for (i, r) in rho.iter().enumerate() {
-            for hop in -b..=b {
-                let j = (i as i64 + hop).rem_euclid(nc as i64) as usize;
-                m[j] += k[i * width + (hop + b) as usize] * r;
-            }
-        }
-        m
+        let mut w = self.work(x.len());
+        self.evaluate(x, theta, &mut w);
+        w.m
     }
 
     /// The transition mean `μ(X) = clr(m)`: the centred log of the moved mass.
@@ -380,28 +466,26 @@ impl CoarseLaw for KernelLaw {
     }
 
     fn mean_into(&self, x: &[f64], theta: &[f64], out: &mut [f64]) {
-        out.copy_from_slice(&self.mean(x, theta));
+        let mut w = self.work(x.len());
+        self.evaluate(x, theta, &mut w);
+        clr_into(&w.m, out);
     }
 
     fn linearise_into(&self, x: &[f64], theta: &[f64], mean: &mut [f64], jac: &mut [f64]) {
-        self.check_theta(theta);
         let nc = x.len();
         let (l, bi) = (self.features.len(), self.hop as i64);
         let (width, p) = (2 * self.hop + 1, 2 * self.hop * l);
-        let rho = softmax(x);
-        let u: Vec<f64> = rho.iter().map(|r| r * nc as f64).collect();
-        let psi = self.psi(&u);
-        let k = self.kernel_of(theta, &psi, nc);
-        let mut m = vec![0.0; nc];
+        let mut w = self.work(nc);
+        self.evaluate(x, theta, &mut w);
+        let (rho, psi, k, m) = (&w.rho, &w.psi, &w.k, &w.m);
         // jac first holds ∂m_j/∂θ, the derivative of the moved mass of bin j
         jac.fill(0.0);
         for i in 0..nc {
             let ki = &k[i * width..(i + 1) * width];
             let psi_i = &psi[i * l..(i + 1) * l];
+            let mut j = (i + nc - self.hop % nc) % nc;
             for hop in -bi..=bi {
-                let j = (i as i64 + hop).rem_euclid(nc as i64) as usize;
                 let kh = ki[(hop + bi) as usize];
-                m[j] += kh * rho[i];
                 // ∂K_hop(i)/∂η_{i,c} = K_hop (δ_{hop,c} − K_c), c over the 2B free hops
                 let row = &mut jac[j * p..(j + 1) * p];
                 for (c, &hc) in self.hops.iter().enumerate() {
@@ -412,6 +496,10 @@ impl CoarseLaw for KernelLaw {
                             *r += d * ps;
                         }
                     }
+                }
+                j += 1;
+                if j == nc {
+                    j = 0;
                 }
             }
         }
@@ -428,7 +516,7 @@ impl CoarseLaw for KernelLaw {
                 *v -= a;
             }
         }
-        mean.copy_from_slice(&clr(&m));
+        clr_into(m, mean);
     }
 
     fn spec(&self) -> LawSpec {
@@ -520,11 +608,100 @@ impl KernelLaw {
     }
 }
 
+/// Hop probabilities along one coordinate (position or density), with delta-method standard
+/// deviations: what the report draws.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HopCurves {
+    /// The hops `b = -B..B` (columns of `mean` and `std`).
+    pub hops: Vec<i64>,
+    /// The coordinate: `y/P` at the bin centres, or the density `u`.
+    pub x: Vec<f64>,
+    /// `K_b` at every `x`: `mean[k][b + B]`.
+    pub mean: Vec<Vec<f64>>,
+    /// Its standard deviation.
+    pub std: Vec<Vec<f64>>,
+}
+
+impl KernelLaw {
+    /// The family a posterior's `law` names, if it is a kernel law.
+    pub fn from_spec(spec: &LawSpec) -> Result<Option<KernelLaw>> {
+        match spec {
+            LawSpec::Kernel { hop, features } => {
+                let locals = features
+                    .iter()
+                    .map(|n| {
+                        Local::from_name(n).ok_or_else(|| {
+                            Error::param("law.features", format!("`{n}`"), "a known local feature")
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Some(KernelLaw::of_locals(*hop, &locals)?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn curves(&self, theta: &[f64], cov: &[Vec<f64>], points: Vec<(f64, Vec<f64>)>) -> HopCurves {
+        let b = self.hop as i64;
+        let (mut x, mut mean, mut std) = (Vec::new(), Vec::new(), Vec::new());
+        for (at, psi) in points {
+            let (k, s) = self.hop_probabilities_with_std(theta, cov, &psi);
+            x.push(at);
+            mean.push(k);
+            std.push(s);
+        }
+        HopCurves {
+            hops: (-b..=b).collect(),
+            x,
+            mean,
+            std,
+        }
+    }
+
+    /// `K_b` at every bin of a uniform state (`u = 1`), against `y/P`.
+    pub fn against_position(&self, theta: &[f64], cov: &[Vec<f64>], nc: usize) -> HopCurves {
+        let points = (0..nc)
+            .map(|i| ((i as f64 + 0.5) / nc as f64, self.psi_at_bin(i, nc)))
+            .collect();
+        self.curves(theta, cov, points)
+    }
+
+    /// `K_b` of a typical bin (position-averaged features) at uniform density `u`, for
+    /// `points` densities from 0 to `u_max`.
+    pub fn against_density(
+        &self,
+        theta: &[f64],
+        cov: &[Vec<f64>],
+        nc: usize,
+        u_max: f64,
+        points: usize,
+    ) -> HopCurves {
+        let pts = (0..points)
+            .map(|k| {
+                let u = u_max * k as f64 / (points.max(2) - 1) as f64;
+                (u, self.psi_uniform(u, nc))
+            })
+            .collect();
+        self.curves(theta, cov, pts)
+    }
+}
+
 /// Centred log: `log v − mean(log v)`.
 fn clr(v: &[f64]) -> Vec<f64> {
-    let logs: Vec<f64> = v.iter().map(|x| x.ln()).collect();
-    let mean = logs.iter().sum::<f64>() / logs.len() as f64;
-    logs.iter().map(|x| x - mean).collect()
+    let mut out = vec![0.0; v.len()];
+    clr_into(v, &mut out);
+    out
+}
+
+/// [`clr`] into `out`.
+fn clr_into(v: &[f64], out: &mut [f64]) {
+    for (o, x) in out.iter_mut().zip(v) {
+        *o = x.ln();
+    }
+    let mean = out.iter().sum::<f64>() / out.len() as f64;
+    for o in out.iter_mut() {
+        *o -= mean;
+    }
 }
 
 #[cfg(test)]
@@ -591,7 +768,12 @@ mod tests {
     fn jacobian_matches_finite_differences() {
         let law = KernelLaw::of_locals(
             2,
-            &[Local::Constant, Local::Saturating, Local::Gradient, Local::Cos(2)],
+            &[
+                Local::Constant,
+                Local::Saturating,
+                Local::Gradient,
+                Local::Cos(2),
+            ],
         )
         .unwrap();
         let theta: Vec<f64> = (0..16).map(|k| 0.1 * ((k * 7 % 5) as f64 - 2.0)).collect();

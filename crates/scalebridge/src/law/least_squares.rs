@@ -61,7 +61,10 @@ pub fn fit_least_squares(
             .iter()
             .map(|(x0, x1)| {
                 law.mean_into(x0, theta, mean);
-                mean.iter().zip(x1).map(|(a, b)| (a - b).powi(2)).sum::<f64>()
+                mean.iter()
+                    .zip(x1)
+                    .map(|(a, b)| (a - b).powi(2))
+                    .sum::<f64>()
             })
             .sum();
         data + ridge * theta.iter().map(|t| t * t).sum::<f64>()

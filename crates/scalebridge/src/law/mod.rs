@@ -1,7 +1,8 @@
 //! Coarse evolution laws: one interface ([`CoarseLaw`]), two families.
 //!
 //! * [`family`]: the [`CoarseLaw`] trait that the learner, the posterior, prediction and the
-//!   report use, and [`LawSpec`], the `law` field of `posterior.json` that rebuilds a family.
+//!   report use; [`spec`]: [`LawSpec`], the `law` field of `posterior.json`; [`options`]:
+//!   building a family from a [`LawSpec`] or from a user's [`LawOptions`].
 //! * [`linear`], [`features`], [`polynomial`] (SPEC A.3): a law linear in the features of an
 //!   open library, `μ_j(X) = θᵀ φ̃^(j)(X)`, the features centred across bins
 //!   (`φ̃^(j) = φ^(j) - (1/nc) Σ_k φ^(k)`) so that the mean of a centred state is centred again.
@@ -15,10 +16,14 @@ pub mod features;
 pub mod kernel;
 pub mod least_squares;
 pub mod linear;
+pub mod options;
 pub mod polynomial;
+pub mod spec;
 
-pub use family::{CoarseLaw, LawOptions, LawSpec};
+pub use family::CoarseLaw;
 pub use features::{FeatureFamily, FeatureLibrary};
 pub use kernel::{HopFeature, KernelLaw, Local};
 pub use linear::LinearLaw;
+pub use options::LawOptions;
 pub use polynomial::{FirstOrder, SecondOrder};
+pub use spec::LawSpec;

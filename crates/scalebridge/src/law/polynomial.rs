@@ -89,7 +89,7 @@ impl FeatureLibrary {
         if order == 2 {
             lib = lib.with(Box::new(SecondOrder { range }));
         }
-        lib.spec = Some(super::family::LawSpec::Polynomial { range, order });
+        lib.spec = Some(super::spec::LawSpec::Polynomial { range, order });
         Ok(lib)
     }
 }

@@ -11,8 +11,8 @@ use super::predict::{PredictJob, Predicted, StartFrom, predict};
 use super::simulate::{SimulateJob, simulate};
 use crate::error::{Error, Result};
 use crate::inference::{LatentMethod, LearnerParams, Posterior};
-use crate::law::{LawOptions, LawSpec};
 use crate::io::{self, Manifest};
+use crate::law::{LawOptions, LawSpec};
 use crate::math::centre;
 use crate::rng::stream;
 use crate::walkers::{LiftMap, SimulationConfig, SoftmaxLift, SystemKind, ValidConfig};
@@ -94,7 +94,9 @@ fn polynomial() -> Vec<String> {
 }
 
 /// A string or an array of strings.
-fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+fn one_or_many<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum OneOrMany {

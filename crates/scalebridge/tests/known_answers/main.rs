@@ -10,3 +10,4 @@ mod kernel_law;
 mod learn;
 mod stats;
 mod synthetic;
+mod unseen;

@@ -1,0 +1,212 @@
+//! Building a law family: from its description ([`LawSpec::build`]) and from the options a
+//! user gives on the command line or in a run configuration ([`LawOptions`]), with the
+//! defaults of the kernel law.
+
+use super::family::CoarseLaw;
+use super::features::FeatureLibrary;
+use super::kernel::{HopFeature, KernelLaw, Local};
+use super::spec::LawSpec;
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+impl LawSpec {
+    /// The kernel law with hop range `hop`, the constant, the given density features and
+    /// `modes` Fourier position modes (`sin`, `cos` of `2πky/P`, `k = 1..modes`).
+    pub fn kernel(hop: usize, density: &[Local], modes: usize) -> Self {
+        let mut features = vec![Local::Constant];
+        features.extend(density.iter().copied().filter(|f| *f != Local::Constant));
+        for k in 1..=modes {
+            features.push(Local::Sin(k));
+            features.push(Local::Cos(k));
+        }
+        LawSpec::Kernel {
+            hop,
+            features: features.iter().map(|f| f.name()).collect(),
+        }
+    }
+
+    /// Builds the family.
+    pub fn build(&self) -> Result<Box<dyn CoarseLaw>> {
+        match self {
+            LawSpec::Polynomial { range, order } => {
+                Ok(Box::new(FeatureLibrary::polynomial(*range, *order)?))
+            }
+            LawSpec::Kernel { hop, features } => {
+                let parsed = features
+                    .iter()
+                    .map(|n| {
+                        Local::from_name(n).ok_or_else(|| {
+                            Error::param(
+                                "law.features",
+                                format!("`{n}`"),
+                                &format!("one of {}", Local::known_names().join(", ")),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Box::new(KernelLaw::of_locals(*hop, &parsed)?))
+            }
+            LawSpec::Custom { description } => Err(Error::param(
+                "law",
+                format!("custom ({description})"),
+                "a polynomial or kernel law: a custom family cannot be rebuilt from a file; \
+                 use the library with the same family",
+            )),
+        }
+    }
+}
+
+/// Default hop range `B` of the kernel law.
+pub const DEFAULT_HOP: usize = 2;
+/// Default number of Fourier position modes of the kernel law.
+pub const DEFAULT_MODES: usize = 1;
+/// Default density features of the kernel law (short names, see
+/// [`super::kernel::DENSITY_FEATURES`]).
+pub const DEFAULT_DENSITY: [&str; 1] = ["u"];
+
+/// The options of a law as a user gives them (command-line flags, the `[learn]` keys of a run
+/// configuration), each `None` when not given; [`LawOptions::spec`] checks that they belong
+/// to the family and fills in the defaults.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LawOptions {
+    /// Polynomial: interaction range `M` (required).
+    pub range: Option<usize>,
+    /// Polynomial: order (default 2).
+    pub order: Option<usize>,
+    /// Kernel: hop range `B` (default [`DEFAULT_HOP`]).
+    pub hop: Option<usize>,
+    /// Kernel: Fourier position modes (default [`DEFAULT_MODES`]).
+    pub modes: Option<usize>,
+    /// Kernel: density features by short or full name, empty for none (default
+    /// [`DEFAULT_DENSITY`]).
+    pub density_features: Option<Vec<String>>,
+}
+
+impl LawOptions {
+    /// The law of `family` (`polynomial` or `kernel`). An option of the other family, a
+    /// missing `range` for the polynomial law or an unknown feature is an error naming it.
+    pub fn spec(&self, family: &str) -> Result<LawSpec> {
+        let only = |name: &str, given: bool, fam: &str| -> Result<()> {
+            if given {
+                Err(Error::param(
+                    name,
+                    "given",
+                    &format!("given only with the {fam} law"),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        match family {
+            "polynomial" => {
+                only("hop", self.hop.is_some(), "kernel")?;
+                only("modes", self.modes.is_some(), "kernel")?;
+                only(
+                    "density-features",
+                    self.density_features.is_some(),
+                    "kernel",
+                )?;
+                let range = self.range.ok_or_else(|| {
+                    Error::param(
+                        "range",
+                        "missing",
+                        "given for the polynomial law (the interaction range M)",
+                    )
+                })?;
+                let spec = LawSpec::Polynomial {
+                    range,
+                    order: self.order.unwrap_or(2),
+                };
+                spec.build()?;
+                Ok(spec)
+            }
+            "kernel" => {
+                only("range", self.range.is_some(), "polynomial")?;
+                only("order", self.order.is_some(), "polynomial")?;
+                let names: Vec<String> = match &self.density_features {
+                    Some(v) => v.clone(),
+                    None => DEFAULT_DENSITY.iter().map(|s| s.to_string()).collect(),
+                };
+                let density = names
+                    .iter()
+                    .map(|n| n.trim())
+                    .filter(|n| !n.is_empty() && *n != "none")
+                    .map(|n| {
+                        Local::parse_density(n).ok_or_else(|| {
+                            Error::param(
+                                "density-features",
+                                format!("`{n}`"),
+                                "a list from u, u2, log1p, sat, grad (or none)",
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let spec = LawSpec::kernel(
+                    self.hop.unwrap_or(DEFAULT_HOP),
+                    &density,
+                    self.modes.unwrap_or(DEFAULT_MODES),
+                );
+                spec.build()?;
+                Ok(spec)
+            }
+            other => Err(Error::param("law", other, "polynomial or kernel")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_belong_to_their_family() {
+        let poly = LawOptions {
+            range: Some(3),
+            ..Default::default()
+        };
+        assert_eq!(
+            poly.spec("polynomial").unwrap(),
+            LawSpec::Polynomial { range: 3, order: 2 }
+        );
+        let e = poly.spec("kernel").unwrap_err().to_string();
+        assert!(e.contains("range") && e.contains("polynomial law"), "{e}");
+        let e = LawOptions::default()
+            .spec("polynomial")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("range") && e.contains("missing"), "{e}");
+        let k = LawOptions {
+            hop: Some(1),
+            modes: Some(0),
+            density_features: Some(vec!["sat".into(), "grad".into()]),
+            ..Default::default()
+        };
+        assert_eq!(
+            k.spec("kernel").unwrap(),
+            LawSpec::Kernel {
+                hop: 1,
+                features: vec!["1".into(), "u/(1+u)".into(), "u(i+1)-u(i-1)".into()]
+            }
+        );
+        let e = LawOptions {
+            density_features: Some(vec!["rho".into()]),
+            ..Default::default()
+        }
+        .spec("kernel")
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("density-features") && e.contains("rho"), "{e}");
+        assert_eq!(
+            LawOptions::default().spec("kernel").unwrap(),
+            LawSpec::kernel(DEFAULT_HOP, &[Local::Density], DEFAULT_MODES)
+        );
+        assert!(
+            LawOptions {
+                hop: Some(0),
+                ..Default::default()
+            }
+            .spec("kernel")
+            .is_err()
+        );
+    }
+}
