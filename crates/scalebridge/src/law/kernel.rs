@@ -858,7 +858,7 @@ mod tests {
                 (x0, x1)
             })
             .collect();
-        let fit = fit_least_squares(&law, &pairs, &vec![0.0; 4], 0.0, 200).unwrap();
+        let fit = fit_least_squares(&law, &pairs, &[0.0; 4], 0.0, 200).unwrap();
         assert!(fit.converged);
         for (a, b) in fit.theta.iter().zip(&truth) {
             assert!((a - b).abs() < 1e-6, "{a} vs {b}");

@@ -19,7 +19,7 @@ pub enum LawSpec {
     Kernel {
         /// Hop range `B`.
         hop: usize,
-        /// The local features by name (see [`Local`]), the constant first.
+        /// The local features by name (see [`super::kernel::Local`]), the constant first.
         features: Vec<String>,
     },
     /// A family built in code (a user's own feature library); it cannot be rebuilt from a
