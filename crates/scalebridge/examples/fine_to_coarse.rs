@@ -1,28 +1,37 @@
 //! Fine → coarse: simulate controlled experiments of advection–diffusion walkers, learn the
-//! coarse law, print it as an equation, and predict the density with credible intervals.
+//! coarse law in both families (polynomial and kernel), print them as equations, keep the one
+//! with the higher evidence, and predict the density with credible intervals.
 //!
 //! `cargo run --release -p scalebridge --example fine_to_coarse`
 
 use scalebridge::inference::{Learner, LearnerParams, TrainingData};
+use scalebridge::law::LawOptions;
 use scalebridge::prediction::{Density, Observable, PredictionParams, Start, predict};
 use scalebridge::walkers::restrict::bin_counts;
 use scalebridge::walkers::{LiftMap, SimulationConfig, SoftmaxLift, SystemKind};
 
 fn main() -> Result<(), scalebridge::Error> {
-    // the paper's advection–diffusion walkers, with fewer walkers for speed
+    // the paper's advection–diffusion walkers, 64 controlled experiments
     let cfg = SimulationConfig {
         system: Some(SystemKind::Advdiff),
-        nf: Some(1200),
+        nf: Some(2400),
         ..Default::default()
     }
     .validate()?;
-    let experiments = cfg.run_controlled(32, 7, &|_| {})?;
+    let experiments = cfg.run_controlled(64, 7, &|_| {})?;
     let data = TrainingData::from_experiments(&experiments)?;
 
-    // a sparse Bayesian law with interaction range M = 2, first order
-    let params = LearnerParams::default().range(2).order(1).check()?;
-    let (posterior, _latent) = Learner::new(params)?.fit(&data, &mut |_| {})?;
-    print!("{}", posterior.equation());
+    // a sparse Bayesian polynomial law (range M = 2, first order) and a kernel law (hops of up
+    // to 2 bins, the default local features); the ELBO, every constant included, picks one
+    let polynomial = LearnerParams::default().range(2).order(1).check()?;
+    let kernel = LearnerParams::default()
+        .law(LawOptions::default().spec("kernel")?)
+        .check()?;
+    let (p1, _) = Learner::new(polynomial)?.fit(&data, &mut |_| {})?;
+    let (p2, _) = Learner::new(kernel)?.fit(&data, &mut |_| {})?;
+    print!("{}\n{}", p1.equation(), p2.equation());
+    let posterior = if p2.elbo > p1.elbo { p2 } else { p1 };
+    println!("predicting with the {} law", posterior.law.summary());
 
     // coarse → fine: a new fine state, predicted 5 coarse steps on with 95% bands
     let lift = SoftmaxLift { domain: cfg.domain };

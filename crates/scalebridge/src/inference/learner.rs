@@ -57,6 +57,13 @@ const START_RIDGE: f64 = 1e-2;
 const START_MAX_ITER: usize = 100;
 /// Damped Gauss–Newton iterations of `q(θ)` per sweep for a nonlinear law.
 const INNER_MAX_ITER: usize = 20;
+/// Moves below this many standard deviations skip the damping check.
+const SMALL_MOVE: f64 = 0.1;
+
+/// The standard deviations of `q(θ)`.
+fn sd_of(q: &QTheta) -> Vec<f64> {
+    (0..q.mean.len()).map(|k| q.cov[(k, k)].sqrt()).collect()
+}
 
 /// The learner: validated parameters and a law family.
 #[derive(Debug)]
@@ -175,6 +182,7 @@ impl Learner {
                         &v_now,
                         &tau_used,
                         &theta_lin,
+                        &sd_of(&qt),
                         &mut qt.mean,
                     );
                     let moved = (0..l)
@@ -243,6 +251,7 @@ impl Learner {
                     &v_means,
                     &q_tau.means(),
                     &theta_lin,
+                    &sd_of(&qt),
                     &mut qt.mean,
                 );
             }
@@ -448,7 +457,9 @@ fn theta_objective(
 /// Backtracks the move `theta − from` (halving, at most 20 times) until the objective
 /// [`theta_objective`] with the law evaluated exactly is at least its value at `from` (where
 /// the design, linearised at `from`, gives the exact means); keeps `from` if no such step is
-/// found. A non-finite objective counts as worse.
+/// found. A non-finite objective counts as worse. A move of less than [`SMALL_MOVE`] standard
+/// deviations `sd` in every coefficient is kept unchecked: the linearisation is accurate there
+/// (the overshoots this guards against were moves of about one standard deviation).
 fn damp_to_exact_ascent(
     law: &dyn CoarseLaw,
     data: &TrainingData,
@@ -457,8 +468,17 @@ fn damp_to_exact_ascent(
     v: &[f64],
     tau: &[f64],
     from: &[f64],
+    sd: &[f64],
     theta: &mut [f64],
 ) {
+    if theta
+        .iter()
+        .zip(from)
+        .zip(sd)
+        .all(|((a, b), s)| (a - b).abs() < SMALL_MOVE * s)
+    {
+        return;
+    }
     let nc = data.nc;
     let f0 = theta_objective(lat_mean, &design.predict(from), nc, v, tau, from);
     let step: Vec<f64> = theta.iter().zip(from).map(|(a, b)| a - b).collect();

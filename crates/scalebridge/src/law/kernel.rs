@@ -582,27 +582,62 @@ impl KernelLaw {
             let _ = write!(s, "{:>17}", format!("b = {h:+}"));
         }
         s.push('\n');
-        let mut row = |label: String, psi: Vec<f64>| {
-            let (k, sd) = self.hop_probabilities_with_std(theta, cov, &psi);
+        let mut row = |label: String, psi: &[f64]| {
+            let (k, sd) = self.hop_probabilities_with_std(theta, cov, psi);
             let _ = write!(s, "{label:<22}");
             for (m, e) in k.iter().zip(&sd) {
                 let _ = write!(s, "{:>17}", format!("{m:.4} ± {e:.4}"));
             }
             s.push('\n');
         };
-        row("uniform (u = 1)".into(), self.psi_uniform(1.0, nc));
+        let uniform = self.psi_uniform(1.0, nc);
+        row("uniform (u = 1)".into(), &uniform);
+        // rows that differ from the uniform one by less than 1e-4 in every K_b say "no
+        // dependence" in one line
+        let k_uniform = self.hop_probabilities(theta, &uniform);
+        let same = |psi: &[f64]| {
+            self.hop_probabilities(theta, psi)
+                .iter()
+                .zip(&k_uniform)
+                .all(|(a, b)| (a - b).abs() < 1e-4)
+        };
+        let mut flat = Vec::new();
         if self.has_density_features(nc) {
-            for u in TABLE_DENSITIES.iter().filter(|u| **u != 1.0) {
-                row(format!("density u = {u}"), self.psi_uniform(*u, nc));
+            let rows: Vec<(f64, Vec<f64>)> = TABLE_DENSITIES
+                .iter()
+                .filter(|u| **u != 1.0)
+                .map(|u| (*u, self.psi_uniform(*u, nc)))
+                .collect();
+            if rows.iter().all(|(_, p)| same(p)) {
+                flat.push("density (u = 0 to 4)");
+            } else {
+                for (u, psi) in &rows {
+                    row(format!("density u = {u}"), psi);
+                }
             }
         }
         if self.has_position_features(nc) {
-            for i in table_bins(nc) {
-                row(
-                    format!("y/P = {:.3} (u = 1)", (i as f64 + 0.5) / nc as f64),
-                    self.psi_at_bin(i, nc),
-                );
+            let rows: Vec<(usize, Vec<f64>)> = table_bins(nc)
+                .into_iter()
+                .map(|i| (i, self.psi_at_bin(i, nc)))
+                .collect();
+            if rows.iter().all(|(_, p)| same(p)) {
+                flat.push("position");
+            } else {
+                for (i, psi) in &rows {
+                    row(
+                        format!("y/P = {:.3} (u = 1)", (*i as f64 + 0.5) / nc as f64),
+                        psi,
+                    );
+                }
             }
+        }
+        if !flat.is_empty() {
+            let _ = writeln!(
+                s,
+                "no dependence on {} (every K_b within 1e-4 of the uniform row)",
+                flat.join(" or ")
+            );
         }
         s
     }
