@@ -236,7 +236,7 @@ fn predict_bad_input_exits_2() {
     let text = std::fs::read_to_string(model.join("posterior.json")).unwrap();
     std::fs::write(
         old.join("posterior.json"),
-        text.replace("\"format_version\": 1", "\"format_version\": 99"),
+        text.replace("\"format_version\": 2", "\"format_version\": 99"),
     )
     .unwrap();
     std::fs::copy(model.join("manifest.json"), old.join("manifest.json")).unwrap();

@@ -47,7 +47,7 @@ fn simulate_writes_experiments_for_every_system() {
         let m = manifest(&out);
         assert_eq!(m["system"], system);
         assert_eq!(m["seed"], 3);
-        assert_eq!(m["format_version"], 1);
+        assert_eq!(m["format_version"], 2);
         assert_eq!(m["scalebridge_version"], env!("CARGO_PKG_VERSION"));
         assert_eq!(m["parameters"]["nc"], 8);
         let dt = m["dt"].as_f64().unwrap();

@@ -6,8 +6,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// Version of the on-disk formats written by this crate.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the on-disk formats written by this crate (2: `posterior.json` names its law
+/// family in `law` instead of `M` and `order`).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A manifest: the command, the version of scalebridge and of the file formats, and the
 /// command's own fields (`T`, flattened into the same JSON object: parameters, seed, …).
