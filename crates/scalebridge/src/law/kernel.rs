@@ -72,18 +72,20 @@ pub const DENSITY_FEATURES: [(&str, Local); 5] = [
     ("grad", Local::Gradient),
 ];
 
+/// The local features without a mode number.
+const FIXED: [Local; 6] = [
+    Local::Constant,
+    Local::Density,
+    Local::DensitySquared,
+    Local::LogDensity,
+    Local::Saturating,
+    Local::Gradient,
+];
+
 impl Local {
     /// Parses a name as [`HopFeature::name`] writes it (`u`, `u²`, `sin(2π3y/P)`, …).
     pub fn from_name(name: &str) -> Option<Local> {
-        let fixed = [
-            Local::Constant,
-            Local::Density,
-            Local::DensitySquared,
-            Local::LogDensity,
-            Local::Saturating,
-            Local::Gradient,
-        ];
-        if let Some(f) = fixed.iter().find(|f| f.name() == name) {
+        if let Some(f) = FIXED.iter().find(|f| f.name() == name) {
             return Some(*f);
         }
         let mode = |prefix: &str| -> Option<usize> {
@@ -114,19 +116,11 @@ impl Local {
 
     /// The names [`Local::from_name`] accepts (modes shown for `k = 1`).
     pub fn known_names() -> Vec<String> {
-        [
-            Local::Constant,
-            Local::Density,
-            Local::DensitySquared,
-            Local::LogDensity,
-            Local::Saturating,
-            Local::Gradient,
-            Local::Sin(1),
-            Local::Cos(1),
-        ]
-        .iter()
-        .map(|f| f.name())
-        .collect()
+        FIXED
+            .iter()
+            .chain(&[Local::Sin(1), Local::Cos(1)])
+            .map(|f| f.name())
+            .collect()
     }
 }
 
