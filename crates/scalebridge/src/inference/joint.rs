@@ -20,7 +20,7 @@
 //! ```
 //!
 //! which is well conditioned whatever `⟨v⟩` is. A backtracking line search keeps every step an
-//! ascent step. Cost O(N·nc·L²) per step (one weighted Gram product).
+//! ascent step. Cost O(N·nc·L²) per step: two Gram products, done by faer's matrix multiply.
 
 use super::design::Design;
 use super::updates::v_of;
@@ -86,7 +86,8 @@ fn schur(
     let mut dd = vec![0.0; n * nc];
     let mut rho_all = vec![0.0; n * nc];
     let mut coef = vec![0.0; n];
-    let mut weighted = Mat::<f64>::zeros(n * nc, l);
+    // column k = (i, j) holds √k_ij Φ_ij (column-major: each column contiguous)
+    let mut weighted_t = Mat::<f64>::zeros(l, n * nc);
     let mut g_theta: Vec<f64> = theta.iter().zip(tau).map(|(t, w)| -w * t).collect();
     for i in 0..n {
         for j in 0..nc {
@@ -106,39 +107,41 @@ fn schur(
             let kij = vj * nf * rho[j] / dd[k];
             let sq = kij.sqrt();
             for (c, phi) in d.row(i, j).iter().enumerate() {
-                weighted[(k, c)] = sq * phi;
+                weighted_t[(c, k)] = sq * phi;
                 g_theta[c] += vj * r * phi;
             }
         }
         // 1 − nf ρ̃ᵀD⁻¹ρ̃ = Σ_j ρ̃_j v_j/D_j (Σ ρ̃ = 1), without cancellation
         coef[i] = nf / wdw.max(1e-300);
     }
-    // K = Σ k_ij ΦΦᵀ − Σ_i c_i u_i u_iᵀ + diag τ ;  u_i = Φ_iᵀ V D_i⁻¹ ρ̃_i
-    let mut kmat = weighted.transpose() * &weighted;
+    // K = Σ k_ij ΦΦᵀ − Σ_i c_i u_i u_iᵀ + diag τ ;  u_i = Φ_iᵀ V D_i⁻¹ ρ̃_i: both sums as
+    // matrix products (rows √k_ij Φ_ij, and rows √c_i u_i), O(N·nc·L²) in the gemm kernel
     // rhs = g_θ + Σ_i Φ_iᵀ V A_i⁻¹ g_μi
     let mut rhs = g_theta.clone();
-    let mut u_all = vec![0.0; n * l];
+    let mut scaled_u_t = Mat::<f64>::zeros(l, n);
+    let mut u = vec![0.0; l];
     for i in 0..n {
         let r = i * nc..(i + 1) * nc;
         let wdg: f64 = r.clone().map(|k| rho_all[k] * g_mu[k] / dd[k]).sum();
-        let u = &mut u_all[i * l..(i + 1) * l];
+        u.fill(0.0);
         for j in 0..nc {
             let k = i * nc + j;
             let vj = v_of(v, j);
             // (A⁻¹ g)_j = g_j/D_j + c ρ̃_j/D_j (ρ̃ᵀD⁻¹g)
             let ag = g_mu[k] / dd[k] + coef[i] * rho_all[k] / dd[k] * wdg;
-            for (c, phi) in d.row(i, j).iter().enumerate() {
-                rhs[c] += vj * ag * phi;
-                u[c] += vj * rho_all[k] / dd[k] * phi;
+            let (wa, wu) = (vj * ag, vj * rho_all[k] / dd[k]);
+            for ((rc, uc), phi) in rhs.iter_mut().zip(u.iter_mut()).zip(d.row(i, j)) {
+                *rc += wa * phi;
+                *uc += wu * phi;
             }
         }
-        for r1 in 0..l {
-            let cu = coef[i] * u[r1];
-            for r2 in 0..l {
-                kmat[(r1, r2)] -= cu * u[r2];
-            }
+        let sc = coef[i].sqrt();
+        for (c, uc) in u.iter().enumerate() {
+            scaled_u_t[(c, i)] = sc * uc;
         }
     }
+    let mut kmat = &weighted_t * weighted_t.transpose();
+    kmat -= &scaled_u_t * scaled_u_t.transpose();
     for c in 0..l {
         kmat[(c, c)] += tau[c];
     }
