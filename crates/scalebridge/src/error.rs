@@ -31,8 +31,9 @@ pub enum Error {
         /// What is wrong in it.
         message: String,
     },
-    /// An input data file whose content is unusable.
-    #[error("{path}: array `{field}`: {problem}")]
+    /// An input data file whose content is unusable: an array of an `.npz`/`.npy`, or a field
+    /// of a JSON file.
+    #[error("{path}: `{field}`: {problem}")]
     BadData {
         /// The data file.
         path: PathBuf,

@@ -551,6 +551,10 @@ pub fn table_bins(nc: usize) -> Vec<usize> {
     bins
 }
 
+/// The hop probability at the largest hop above which `show` warns that the hop range may
+/// be too small (a kernel whose mass piles up at `±B` is truncating the displacement).
+pub const EDGE_WARNING: f64 = 0.05;
+
 /// The densities at which the hop table shows density dependence.
 pub const TABLE_DENSITIES: [f64; 5] = [0.0, 0.5, 1.0, 2.0, 4.0];
 
@@ -625,6 +629,18 @@ impl KernelLaw {
                     );
                 }
             }
+        }
+        let (lo, hi) = (k_uniform[0], k_uniform[2 * self.hop]);
+        if lo.max(hi) > EDGE_WARNING {
+            let _ = writeln!(
+                s,
+                "warning: K_b = {:.3} at the largest hop b = {}{}: the walkers may move further than B = {} bins \
+                 in one step; learn with a larger --hop and compare the ELBOs",
+                lo.max(hi),
+                if hi >= lo { '+' } else { '-' },
+                self.hop,
+                self.hop
+            );
         }
         if !flat.is_empty() {
             let _ = writeln!(
@@ -858,6 +874,20 @@ mod tests {
             // the sample std of 20 000 draws is within ~1% (1/sqrt(2·20000) = 0.5%, 2σ)
             assert!((sample_sd / s - 1.0).abs() < 0.02, "{sample_sd} vs {s}");
         }
+    }
+
+    /// Mass piling up at the largest hop is flagged in the table; a kernel that decays is not.
+    #[test]
+    fn table_warns_when_the_largest_hop_carries_mass() {
+        let law = KernelLaw::of_locals(1, &[Local::Constant]).unwrap();
+        let cov = vec![vec![1e-4, 0.0], vec![0.0, 1e-4]];
+        let wide = law.hop_table(&[-0.5, 0.3], &cov, 8);
+        assert!(
+            wide.contains("warning") && wide.contains("b = +1"),
+            "{wide}"
+        );
+        let narrow = law.hop_table(&[-4.0, -3.5], &cov, 8);
+        assert!(!narrow.contains("warning"), "{narrow}");
     }
 
     #[test]
