@@ -57,6 +57,22 @@ fn fixtures(dir: &Path) -> Vec<(PathBuf, &'static str, Reader)> {
         &Silent,
     )
     .unwrap();
+    learn(
+        &LearnJob {
+            data: dir.join("data/experiments.npz"),
+            params: LearnerParams::default()
+                .law(
+                    scalebridge::law::LawOptions::default()
+                        .spec("kernel")
+                        .unwrap(),
+                )
+                .max_iter(30),
+            domain: None,
+            out: dir.join("model-kernel"),
+        },
+        &Silent,
+    )
+    .unwrap();
     let sample = SampleParams {
         l: 8,
         k: 0.44,
@@ -99,6 +115,11 @@ fn fixtures(dir: &Path) -> Vec<(PathBuf, &'static str, Reader)> {
         (
             dir.join("model/posterior.json"),
             "posterior.json",
+            Box::new(|p: &Path| Posterior::load(p).map(|_| ())),
+        ),
+        (
+            dir.join("model-kernel/posterior.json"),
+            "posterior.json (kernel law)",
             Box::new(|p: &Path| Posterior::load(p).map(|_| ())),
         ),
         (
