@@ -140,7 +140,7 @@ fn bad_training_data_is_named() {
         (
             "dtype",
             Box::new(|w| {
-                w.add_array("X0", &Array2::<f32>::zeros((4, 6))).unwrap();
+                w.add_array("X0", &Array2::<i64>::zeros((4, 6))).unwrap();
                 w.add_array("counts", &Array2::<i64>::from_elem((4, 6), 10))
                     .unwrap();
             }),
@@ -504,4 +504,37 @@ fn kernel_law_end_to_end() {
         assert_eq!(res.status.code(), Some(2), "{args:?}: {}", stderr(&res));
         assert!(stderr(&res).contains(name), "{args:?}: {}", stderr(&res));
     }
+}
+
+/// `X0` written as float32 (NumPy's default for many user pipelines) is read and widened.
+#[test]
+fn float32_x0_is_read() {
+    let dir = tmp("learn-f32");
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("d.npz");
+    let x0 = Array2::<f32>::from_shape_fn((8, 6), |(i, j)| ((i + j) % 3) as f32 * 0.3);
+    let counts = Array2::<i64>::from_shape_fn((8, 6), |(i, j)| 10 + ((i * 7 + j * 3) % 5) as i64);
+    // every row must hold the same nf: fix up the last column
+    let mut counts = counts;
+    for i in 0..8 {
+        let s: i64 = (0..5).map(|j| counts[(i, j)]).sum();
+        counts[(i, 5)] = 80 - s;
+    }
+    write_npz(&data, |w| {
+        w.add_array("X0", &x0).unwrap();
+        w.add_array("counts", &counts).unwrap();
+    });
+    let res = run(&[
+        "learn",
+        "--data",
+        s(&data),
+        "--range",
+        "1",
+        "--order",
+        "1",
+        "--out",
+        s(&dir.join("m")),
+        "--quiet",
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
 }

@@ -1,6 +1,6 @@
 //! Training data: coarse initial states `X0` and walker counts after one coarse step.
 //!
-//! Any `.npz` with `X0` (float64 `(N, nc)`) and `counts` (integer `(N, nc)`, every row summing
+//! Any `.npz` with `X0` (float64 or float32 `(N, nc)`) and `counts` (integer `(N, nc)`, every row summing
 //! to the same `nf`) is accepted, whoever wrote it. `X0` that is not centred is centred on
 //! reading (the gauge of SPEC A.2: `X` and `X + c·1` are the same density). An optional
 //! `domain` array (`[ymin, ymax]`) enables the position-density likelihood.
@@ -171,9 +171,7 @@ impl TrainingData {
                 ));
             }
         }
-        let x0: Array2<f64> = z
-            .by_name("X0")
-            .map_err(|e| npz_err(path, "X0", "float64", e))?;
+        let x0 = read_x0(&mut z, path)?;
         let counts = read_counts(&mut z, path)?;
         let file_domain = if has("domain") {
             let d: ndarray::Array1<f64> = z
@@ -251,6 +249,18 @@ fn npz_err(path: &Path, field: &str, expected: &str, e: ReadNpzError) -> Error {
         other => other.to_string(),
     };
     Error::data(path, field, problem)
+}
+
+/// `X0` as float64, or float32 widened (what a user's NumPy code often writes).
+fn read_x0(z: &mut NpzReader<File>, path: &Path) -> Result<Array2<f64>> {
+    let first = match z.by_name::<ndarray::OwnedRepr<f64>, ndarray::Ix2>("X0") {
+        Ok(a) => return Ok(a),
+        Err(e) => e,
+    };
+    if let Ok(a) = z.by_name::<ndarray::OwnedRepr<f32>, ndarray::Ix2>("X0") {
+        return Ok(a.mapv(f64::from));
+    }
+    Err(npz_err(path, "X0", "float64 or float32", first))
 }
 
 /// Counts as int64, int32, uint32 or uint64 (whatever NumPy wrote).
