@@ -156,7 +156,9 @@ fn schur(
 }
 
 /// One joint Newton step with backtracking. Updates `theta` and `mu` in place when the
-/// objective increases; returns whether it did.
+/// objective increases. Returns the marginal variances of `θ` at the point the step started
+/// from (the diagonal of the inverse Schur complement, as [`marginal_theta_cov`]): the scale
+/// the learner's convergence rule measures moves in.
 pub fn joint_newton_step(
     d: &Design,
     counts: &[f64],
@@ -166,7 +168,7 @@ pub fn joint_newton_step(
     theta: &mut [f64],
     v: &[f64],
     tau: &[f64],
-) -> Result<bool> {
+) -> Result<Vec<f64>> {
     let (n, nc, l) = (d.n, d.nc, d.l);
     let Schur {
         kmat,
@@ -182,11 +184,13 @@ pub fn joint_newton_step(
             format!("Schur complement not positive definite ({e:?})"),
         )
     })?;
+    let inverse = faer::linalg::solvers::DenseSolveCore::inverse(&llt);
+    let marginal_var: Vec<f64> = (0..l).map(|k| inverse[(k, k)]).collect();
     let rhs_m = Mat::from_fn(l, 1, |r, _| rhs[r]);
     let sol = llt.solve(&rhs_m);
     let dtheta: Vec<f64> = (0..l).map(|r| sol[(r, 0)]).collect();
     if dtheta.iter().any(|x| !x.is_finite()) {
-        return Ok(false);
+        return Ok(marginal_var);
     }
     // Δμ_i = A_i⁻¹ (g_μi + V Φ_i Δθ)
     let a_d = d.apply(&dtheta);
@@ -215,11 +219,11 @@ pub fn joint_newton_step(
         if e1 > e0 {
             theta.copy_from_slice(&th);
             mu.copy_from_slice(&m);
-            return Ok(true);
+            return Ok(marginal_var);
         }
         t *= 0.5;
     }
-    Ok(false)
+    Ok(marginal_var)
 }
 
 /// The covariance of `θ` with the latent states integrated out under the Laplace approximation

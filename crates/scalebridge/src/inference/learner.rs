@@ -226,9 +226,10 @@ impl Learner {
             );
             let v_means = q_v.means();
             let precision: Vec<f64> = (0..nc).map(|j| v_of(&v_means, j)).collect();
+            let mut marginal_var = None;
             if p.method == LatentMethod::Newton {
                 // joint ascent on (μθ, μ_i): removes the slow θ ↔ X alternation
-                joint_newton_step(
+                marginal_var = Some(joint_newton_step(
                     &design,
                     &data.counts,
                     nf,
@@ -237,7 +238,7 @@ impl Learner {
                     &mut qt.mean,
                     &v_means,
                     &q_tau.means(),
-                )?;
+                )?);
             }
             if !linear {
                 // a Gauss–Newton step can overshoot where the Jacobian changes fast (a hop
@@ -312,9 +313,15 @@ impl Learner {
             last_parts = parts;
             last_e_lse = e_lse;
 
+            // moves in the error bars the user is shown: the marginal standard deviations on
+            // the fast path (from the joint step's Schur complement), mean-field otherwise
+            let scale: Vec<f64> = match &marginal_var {
+                Some(var) => var.iter().map(|x| x.max(0.0).sqrt()).collect(),
+                None => (0..l).map(|k| qt.cov[(k, k)].sqrt()).collect(),
+            };
             let max_move = prev_mean.as_ref().map_or(f64::INFINITY, |pm| {
                 (0..l)
-                    .map(|k| (qt.mean[k] - pm[k]).abs() / qt.cov[(k, k)].sqrt())
+                    .map(|k| (qt.mean[k] - pm[k]).abs() / scale[k])
                     .fold(0.0, f64::max)
             });
             let v_move = q_v

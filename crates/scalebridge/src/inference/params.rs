@@ -13,7 +13,9 @@
 //! | `adam_steps`, `adam_samples`, `adam_lr` | 200, 8, 0.02 | ≥ 1, ≥ 1, > 0 | reference path |
 //!
 //! **What `tol` measures.** A sweep has converged when no coefficient's posterior mean moved by
-//! more than `tol` posterior standard deviations (`max_l |Δμθ_l| / sqrt(Sθ_ll) < tol`) and the
+//! more than `tol` posterior standard deviations — the marginal ones `show` prints (latent states
+//! integrated out, from the joint Newton step's Schur complement) on the fast path, the
+//! mean-field `sqrt(Sθ_ll)` on the reference path — and the
 //! noise level moved by less than a relative `tol` (`|Δ ln⟨v⟩| < tol`), for 5 sweeps in a row.
 //! The ELBO is not the criterion: under ARD it rises in stages — long flat stretches while the
 //! precision of an irrelevant term grows, then a step when the term finally stops mattering — so
