@@ -57,7 +57,8 @@ pub enum LawArg {
 /// `scalebridge learn`.
 #[derive(Debug, Args, Clone)]
 pub struct LearnArgs {
-    /// Training data: .npz with X0 float64 (N, nc) and counts integer (N, nc).
+    /// Training data: .npz (plain or compressed) with X0 float64/float32 (N, nc) and counts
+    /// integer (N, nc).
     #[arg(long, value_name = "FILE.npz")]
     pub data: PathBuf,
     /// Output directory (created if needed).
@@ -66,7 +67,8 @@ pub struct LearnArgs {
     /// The law family.
     #[arg(long, value_enum, default_value_t = LawArg::Polynomial)]
     pub law: LawArg,
-    /// Polynomial law: interaction range M of the feature library (2M+1 <= nc); required.
+    /// Polynomial law: interaction range M of the feature library (2M+1 <= nc); required
+    /// with --law polynomial.
     #[arg(long, value_name = "M")]
     pub range: Option<usize>,
     /// Polynomial law: order of the library, 1 or 2 [default: 2].
