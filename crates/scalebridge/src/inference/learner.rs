@@ -65,6 +65,15 @@ fn sd_of(q: &QTheta) -> Vec<f64> {
     (0..q.mean.len()).map(|k| q.cov[(k, k)].sqrt()).collect()
 }
 
+/// The largest move from `from` to `to`, in standard deviations `sd`.
+fn max_move(to: &[f64], from: &[f64], sd: &[f64]) -> f64 {
+    to.iter()
+        .zip(from)
+        .zip(sd)
+        .map(|((a, b), s)| (a - b).abs() / s)
+        .fold(0.0, f64::max)
+}
+
 /// The learner: validated parameters and a law family.
 #[derive(Debug)]
 pub struct Learner {
@@ -156,10 +165,7 @@ impl Learner {
             if let (false, Some(m), Some(q)) = (linear, &prev_mean, &q_theta) {
                 // re-linearise unless the mean is where the design was linearised (to well
                 // within the tolerance)
-                let off = (0..l)
-                    .map(|k| (m[k] - theta_lin[k]).abs() / q.cov[(k, k)].sqrt())
-                    .fold(0.0, f64::max);
-                if off >= 0.1 * p.tol {
+                if max_move(m, &theta_lin, &sd_of(q)) >= 0.1 * p.tol {
                     design = Design::new(law, data, m);
                     theta_lin = m.clone();
                 }
@@ -185,10 +191,7 @@ impl Learner {
                         &sd_of(&qt),
                         &mut qt.mean,
                     );
-                    let moved = (0..l)
-                        .map(|k| (qt.mean[k] - theta_lin[k]).abs() / qt.cov[(k, k)].sqrt())
-                        .fold(0.0, f64::max);
-                    if moved < 0.1 * p.tol {
+                    if max_move(&qt.mean, &theta_lin, &sd_of(&qt)) < 0.1 * p.tol {
                         break;
                     }
                     design = Design::new(law, data, &qt.mean);
@@ -317,13 +320,11 @@ impl Learner {
             // the fast path (from the joint step's Schur complement), mean-field otherwise
             let scale: Vec<f64> = match &marginal_var {
                 Some(var) => var.iter().map(|x| x.max(0.0).sqrt()).collect(),
-                None => (0..l).map(|k| qt.cov[(k, k)].sqrt()).collect(),
+                None => sd_of(&qt),
             };
-            let max_move = prev_mean.as_ref().map_or(f64::INFINITY, |pm| {
-                (0..l)
-                    .map(|k| (qt.mean[k] - pm[k]).abs() / scale[k])
-                    .fold(0.0, f64::max)
-            });
+            let moved = prev_mean
+                .as_ref()
+                .map_or(f64::INFINITY, |pm| max_move(&qt.mean, pm, &scale));
             let v_move = q_v
                 .means()
                 .iter()
@@ -335,9 +336,9 @@ impl Learner {
                 iteration: it,
                 elbo: f,
                 noise_var: q_v.means().iter().map(|v| 1.0 / v).sum::<f64>() / nv as f64,
-                max_move,
+                max_move: moved,
             });
-            settled = if max_move < p.tol && v_move < p.tol {
+            settled = if moved < p.tol && v_move < p.tol {
                 settled + 1
             } else {
                 0
@@ -478,12 +479,7 @@ fn damp_to_exact_ascent(
     sd: &[f64],
     theta: &mut [f64],
 ) {
-    if theta
-        .iter()
-        .zip(from)
-        .zip(sd)
-        .all(|((a, b), s)| (a - b).abs() < SMALL_MOVE * s)
-    {
+    if max_move(theta, from, sd) < SMALL_MOVE {
         return;
     }
     let nc = data.nc;

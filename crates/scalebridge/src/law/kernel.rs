@@ -23,7 +23,7 @@
 use super::family::CoarseLaw;
 use super::spec::LawSpec;
 use crate::error::{Error, Result};
-use crate::math::{softmax, softmax_into};
+use crate::math::softmax_into;
 use std::f64::consts::PI;
 use std::fmt;
 use std::fmt::Write as _;
@@ -316,17 +316,12 @@ impl KernelLaw {
         }
         self.psi_into(&w.u, &mut w.psi);
         for i in 0..nc {
-            let psi = &w.psi[i * l..(i + 1) * l];
-            for k in 0..2 * b {
-                let col = if k < b { k } else { k + 1 };
-                w.eta[col] = theta[k * l..(k + 1) * l]
-                    .iter()
-                    .zip(psi)
-                    .map(|(t, p)| t * p)
-                    .sum();
-            }
-            w.eta[b] = 0.0;
-            softmax_into(&w.eta, &mut w.k[i * width..(i + 1) * width]);
+            self.hop_probabilities_into(
+                theta,
+                &w.psi[i * l..(i + 1) * l],
+                &mut w.eta,
+                &mut w.k[i * width..(i + 1) * width],
+            );
         }
         w.m.fill(0.0);
         for i in 0..nc {
@@ -358,15 +353,32 @@ impl KernelLaw {
         self.psi(&vec![1.0; nc])[i * l..(i + 1) * l].to_vec()
     }
 
+    /// The column `b + B` of coefficient block `k` (`θ` order `b = -B..-1, 1..B`).
+    fn column(&self, k: usize) -> usize {
+        if k < self.hop { k } else { k + 1 }
+    }
+
     /// The hop probabilities `K_b`, `b = -B..B`, of a bin with feature values `psi`.
     pub fn hop_probabilities(&self, theta: &[f64], psi: &[f64]) -> Vec<f64> {
-        let (b, l) = (self.hop, self.features.len());
-        let mut eta = vec![0.0; 2 * b + 1];
-        for k in 0..2 * b {
-            let col = if k < b { k } else { k + 1 };
-            eta[col] = (0..l).map(|c| theta[k * l + c] * psi[c]).sum();
+        let width = 2 * self.hop + 1;
+        let (mut eta, mut k) = (vec![0.0; width], vec![0.0; width]);
+        self.hop_probabilities_into(theta, psi, &mut eta, &mut k);
+        k
+    }
+
+    /// [`KernelLaw::hop_probabilities`] into `out`, with `eta` (`2B+1` values) as scratch for
+    /// the log-odds.
+    fn hop_probabilities_into(&self, theta: &[f64], psi: &[f64], eta: &mut [f64], out: &mut [f64]) {
+        let l = self.features.len();
+        eta[self.hop] = 0.0;
+        for k in 0..2 * self.hop {
+            eta[self.column(k)] = theta[k * l..(k + 1) * l]
+                .iter()
+                .zip(psi)
+                .map(|(t, p)| t * p)
+                .sum();
         }
-        softmax(&eta)
+        softmax_into(eta, out);
     }
 
     /// [`KernelLaw::hop_probabilities`] with standard deviations by the delta method from the
@@ -385,7 +397,7 @@ impl KernelLaw {
                 let g: Vec<f64> = (0..p)
                     .map(|q| {
                         let (h, f) = (q / l, q % l);
-                        let col = if h < b { h } else { h + 1 };
+                        let col = self.column(h);
                         k[a] * ((a == col) as u8 as f64 - k[col]) * psi[f]
                     })
                     .collect();
@@ -671,19 +683,27 @@ impl KernelLaw {
     /// The family a posterior's `law` names, if it is a kernel law.
     pub fn from_spec(spec: &LawSpec) -> Result<Option<KernelLaw>> {
         match spec {
-            LawSpec::Kernel { hop, features } => {
-                let locals = features
-                    .iter()
-                    .map(|n| {
-                        Local::from_name(n).ok_or_else(|| {
-                            Error::param("law.features", format!("`{n}`"), "a known local feature")
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Some(KernelLaw::of_locals(*hop, &locals)?))
-            }
+            LawSpec::Kernel { hop, features } => Ok(Some(KernelLaw::from_names(*hop, features)?)),
             _ => Ok(None),
         }
+    }
+
+    /// The family of the [`Local`] features named as [`HopFeature::name`] writes them (the
+    /// `features` of a [`LawSpec::Kernel`]); an unknown name is an error listing the known ones.
+    pub fn from_names(hop: usize, features: &[String]) -> Result<KernelLaw> {
+        let locals = features
+            .iter()
+            .map(|n| {
+                Local::from_name(n).ok_or_else(|| {
+                    Error::param(
+                        "law.features",
+                        format!("`{n}`"),
+                        &format!("one of {}", Local::known_names().join(", ")),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        KernelLaw::of_locals(hop, &locals)
     }
 
     fn curves(&self, theta: &[f64], cov: &[Vec<f64>], points: Vec<(f64, Vec<f64>)>) -> HopCurves {

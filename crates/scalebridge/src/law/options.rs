@@ -32,19 +32,7 @@ impl LawSpec {
                 Ok(Box::new(FeatureLibrary::polynomial(*range, *order)?))
             }
             LawSpec::Kernel { hop, features } => {
-                let parsed = features
-                    .iter()
-                    .map(|n| {
-                        Local::from_name(n).ok_or_else(|| {
-                            Error::param(
-                                "law.features",
-                                format!("`{n}`"),
-                                &format!("one of {}", Local::known_names().join(", ")),
-                            )
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Box::new(KernelLaw::of_locals(*hop, &parsed)?))
+                Ok(Box::new(KernelLaw::from_names(*hop, features)?))
             }
             LawSpec::Custom { description } => Err(Error::param(
                 "law",
