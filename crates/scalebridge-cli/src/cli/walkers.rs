@@ -98,8 +98,8 @@ pub struct LearnArgs {
     #[arg(long, default_value_t = 2000)]
     pub max_iter: usize,
     /// Convergence: largest coefficient move per sweep, in posterior standard deviations
-    /// (and relative move of the noise level), held for 5 sweeps.
-    #[arg(long, default_value_t = 1e-4)]
+    /// (and relative move of the noise level), held for 2 sweeps.
+    #[arg(long, default_value_t = scalebridge::inference::DEFAULT_TOL)]
     pub tol: f64,
     /// Optimiser of the latent states: newton (fast, deterministic) or adam (the paper's
     /// Monte Carlo reference path).

@@ -9,11 +9,48 @@
 //! around the current posterior mean every sweep. With the Gram matrices
 //! `G_j = Σ_i Φ_ij Φ_ijᵀ` (one per bin, and their sum) every sweep costs O(nc·L²) for the
 //! `q(θ)` and `q(v)` updates instead of O(N·nc·L²).
+//!
+//! **Memory.** The design holds `Φ` (`N·nc × L` values: the one array of that size the
+//! learner keeps, 8·N·nc·L bytes — 384 MB at `N = 10⁵, nc = 24, L = 20`), the offsets and the
+//! `nc + 1` Gram matrices. Every product with `Φ` runs over fixed blocks of experiments
+//! ([`Blocks`]), in parallel, each block through faer's matrix multiply; sums over blocks are
+//! added in block order, so the results do not depend on the number of threads.
 
 use super::data::TrainingData;
 use crate::law::CoarseLaw;
-use faer::Mat;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
+
+/// Rows (experiment × bin) per block of the blocked products.
+const BLOCK_ROWS: usize = 2048;
+
+/// The fixed partition of the experiments into blocks: a function of `N` and `nc` only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Blocks {
+    /// Experiments `N`.
+    pub n: usize,
+    /// Experiments per block (the last block may be shorter).
+    pub size: usize,
+}
+
+impl Blocks {
+    /// About [`BLOCK_ROWS`] rows per block, whole experiments.
+    pub fn new(n: usize, nc: usize) -> Self {
+        Blocks {
+            n,
+            size: (BLOCK_ROWS / nc.max(1)).max(1),
+        }
+    }
+
+    /// The experiments of every block, in order.
+    pub fn ranges(&self) -> Vec<std::ops::Range<usize>> {
+        (0..self.n)
+            .step_by(self.size)
+            .map(|a| a..(a + self.size).min(self.n))
+            .collect()
+    }
+}
 
 /// Design rows, offsets and Gram matrices.
 #[derive(Clone, Debug)]
@@ -32,6 +69,17 @@ pub struct Design {
     pub gram_bin: Vec<Mat<f64>>,
     /// `G = Σ_j G_j`.
     pub gram: Mat<f64>,
+    /// The blocks of the products.
+    pub blocks: Blocks,
+}
+
+/// `out = A x` for a row-major `A` (`out.len()` rows, `x.len()` columns).
+pub fn gemv_rows(a: &[f64], x: &[f64], out: &mut [f64]) {
+    let (rows, cols) = (out.len(), x.len());
+    let a = MatRef::from_row_major_slice(a, rows, cols);
+    let x = MatRef::from_column_major_slice(x, cols, 1);
+    let out = MatMut::from_column_major_slice_mut(out, rows, 1);
+    matmul(out, Accum::Replace, a, x, 1.0, Par::Seq);
 }
 
 impl Design {
@@ -39,35 +87,33 @@ impl Design {
     pub fn new(law: &dyn CoarseLaw, data: &TrainingData, theta: &[f64]) -> Self {
         let (n, nc, l) = (data.n, data.nc, law.len());
         let linear = law.is_linear();
-        let rows: Vec<(Vec<f64>, Vec<f64>)> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let mut jac = vec![0.0; nc * l];
+        let mut phi = vec![0.0; n * nc * l];
+        let mut offset = vec![0.0; n * nc];
+        phi.par_chunks_mut(nc * l)
+            .zip(offset.par_chunks_mut(nc))
+            .enumerate()
+            .for_each(|(i, (jac, off))| {
                 let mut mean = vec![0.0; nc];
-                law.linearise_into(data.x0_row(i), theta, &mut mean, &mut jac);
-                let offset = if linear {
-                    vec![0.0; nc]
-                } else {
-                    (0..nc)
-                        .map(|j| {
-                            let row = &jac[j * l..(j + 1) * l];
-                            mean[j] - row.iter().zip(theta).map(|(a, b)| a * b).sum::<f64>()
-                        })
-                        .collect()
-                };
-                (jac, offset)
-            })
-            .collect();
-        let mut phi = Vec::with_capacity(n * nc * l);
-        let mut offset = Vec::with_capacity(n * nc);
-        for (j, c) in rows {
-            phi.extend(j);
-            offset.extend(c);
-        }
+                law.linearise_into(data.x0_row(i), theta, &mut mean, jac);
+                if !linear {
+                    for j in 0..nc {
+                        let row = &jac[j * l..(j + 1) * l];
+                        off[j] = mean[j] - row.iter().zip(theta).map(|(a, b)| a * b).sum::<f64>();
+                    }
+                }
+            });
+        // G_j = Σ_i Φ_ij Φ_ijᵀ: the rows of bin j are every nc-th row of Φ
         let gram_bin: Vec<Mat<f64>> = (0..nc)
+            .into_par_iter()
             .map(|j| {
-                let a = Mat::from_fn(n, l, |i, c| phi[(i * nc + j) * l + c]);
-                a.transpose() * &a
+                let a = if n == 0 {
+                    MatRef::from_row_major_slice(&[], 0, l)
+                } else {
+                    MatRef::from_row_major_slice_with_stride(&phi[j * l..], n, l, nc * l)
+                };
+                let mut g = Mat::<f64>::zeros(l, l);
+                matmul(g.as_mut(), Accum::Replace, a.transpose(), a, 1.0, Par::Seq);
+                g
             })
             .collect();
         let mut gram = Mat::<f64>::zeros(l, l);
@@ -82,6 +128,7 @@ impl Design {
             offset,
             gram_bin,
             gram,
+            blocks: Blocks::new(n, nc),
         }
     }
 
@@ -92,21 +139,103 @@ impl Design {
         &self.phi[o..o + self.l]
     }
 
+    /// The rows `Φ_i` of experiments `r`, row-major `(r.len()·nc, L)`.
+    #[inline]
+    pub fn rows(&self, r: std::ops::Range<usize>) -> &[f64] {
+        &self.phi[r.start * self.nc * self.l..r.end * self.nc * self.l]
+    }
+
+    /// `Φ x` for every experiment, row-major `(N, nc)`, blockwise in parallel.
+    fn times(&self, x: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.n * self.nc];
+        let rows = self.blocks.size * self.nc;
+        out.par_chunks_mut(rows)
+            .zip(self.phi.par_chunks(rows * self.l))
+            .for_each(|(o, a)| gemv_rows(a, x, o));
+        out
+    }
+
     /// The (linearised) mean `a_ij = c_ij + Φ_ijᵀ θ` of every experiment, row-major
     /// `(N, nc)`.
     pub fn predict(&self, theta: &[f64]) -> Vec<f64> {
-        self.phi
-            .chunks_exact(self.l)
-            .zip(&self.offset)
-            .map(|(r, c)| r.iter().zip(theta).map(|(a, b)| a * b).sum::<f64>() + c)
-            .collect()
+        let mut a = self.times(theta);
+        for (x, c) in a.iter_mut().zip(&self.offset) {
+            *x += c;
+        }
+        a
     }
 
     /// The change of the mean for a change `dtheta` of the coefficients, `Φ_ijᵀ Δθ`.
     pub fn apply(&self, dtheta: &[f64]) -> Vec<f64> {
-        self.phi
-            .chunks_exact(self.l)
-            .map(|r| r.iter().zip(dtheta).map(|(a, b)| a * b).sum())
-            .collect()
+        self.times(dtheta)
+    }
+}
+
+/// What the `θ`-dependent terms need of the latent states, for any `θ` in O(nc·L²): per bin
+/// `B_j = Σ_i Φ_ij y_ij` and `Σ_i y_ij²` with `y = μ − c`, and `Σ_i s_ij²`. One pass over `Φ`
+/// instead of one per candidate `q(θ)`.
+#[derive(Clone, Debug)]
+pub struct LatentStats {
+    /// `B_j`, row-major `(nc, L)`.
+    pub b: Vec<f64>,
+    /// `Σ_i y_ij²`.
+    pub yy: Vec<f64>,
+    /// `Σ_i s_ij²`.
+    pub ss: Vec<f64>,
+}
+
+impl LatentStats {
+    /// `B_j` of bin `j`.
+    #[inline]
+    pub fn b_bin(&self, j: usize) -> &[f64] {
+        let l = self.b.len() / self.yy.len();
+        &self.b[j * l..(j + 1) * l]
+    }
+}
+
+impl Design {
+    /// The [`LatentStats`] of the latent means and widths (row-major `(N, nc)`): blockwise in
+    /// parallel, the blocks' sums added in order.
+    pub fn latent_stats(&self, mean: &[f64], std: &[f64]) -> LatentStats {
+        let (nc, l) = (self.nc, self.l);
+        let rows = self.blocks.size * nc;
+        let parts: Vec<LatentStats> = (0..self.n.div_ceil(self.blocks.size))
+            .into_par_iter()
+            .map(|blk| {
+                let r0 = blk * rows;
+                let r1 = (r0 + rows).min(self.n * nc);
+                let mut st = LatentStats {
+                    b: vec![0.0; nc * l],
+                    yy: vec![0.0; nc],
+                    ss: vec![0.0; nc],
+                };
+                for k in r0..r1 {
+                    let j = k % nc;
+                    let y = mean[k] - self.offset[k];
+                    st.yy[j] += y * y;
+                    st.ss[j] += std[k] * std[k];
+                    let row = &self.phi[k * l..(k + 1) * l];
+                    for (b, p) in st.b[j * l..(j + 1) * l].iter_mut().zip(row) {
+                        *b += y * p;
+                    }
+                }
+                st
+            })
+            .collect();
+        let mut total = LatentStats {
+            b: vec![0.0; nc * l],
+            yy: vec![0.0; nc],
+            ss: vec![0.0; nc],
+        };
+        for p in parts {
+            for (t, x) in total.b.iter_mut().zip(&p.b) {
+                *t += x;
+            }
+            for j in 0..nc {
+                total.yy[j] += p.yy[j];
+                total.ss[j] += p.ss[j];
+            }
+        }
+        total
     }
 }

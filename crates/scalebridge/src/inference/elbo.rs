@@ -19,7 +19,7 @@
 //! (so `F` stays a lower bound), a Monte Carlo estimate on the reference path.
 
 use super::data::{LikelihoodForm, TrainingData};
-use super::design::Design;
+use super::design::{Design, LatentStats};
 use super::params::Priors;
 use super::updates::{QGamma, QTheta, expected_sq_residuals};
 use statrs::function::gamma::{digamma, ln_gamma};
@@ -88,6 +88,7 @@ pub fn likelihood_constant(data: &TrainingData, i: usize) -> f64 {
 pub fn elbo(
     data: &TrainingData,
     design: &Design,
+    stats: &LatentStats,
     lat_mean: &[f64],
     lat_std: &[f64],
     expected_lse: &[f64],
@@ -106,7 +107,7 @@ pub fn elbo(
         p.likelihood += m.iter().zip(mu).map(|(a, b)| a * b).sum::<f64>() - nf * expected_lse[i]
             + likelihood_constant(data, i);
     }
-    let sq = expected_sq_residuals(design, lat_mean, lat_std, q_theta);
+    let sq = expected_sq_residuals(design, stats, q_theta);
     let (v_mean, v_log) = (q_v.means(), q_v.log_means());
     for j in 0..nc {
         let k = if v_mean.len() == 1 { 0 } else { j };
@@ -136,14 +137,13 @@ pub fn elbo(
 /// `H[q(τ)]`.
 pub fn theta_tau_terms(
     design: &Design,
-    lat_mean: &[f64],
-    lat_std: &[f64],
+    stats: &LatentStats,
     q_theta: &QTheta,
     q_tau: &QGamma,
     q_v: &QGamma,
     priors: &Priors,
 ) -> f64 {
-    let sq = expected_sq_residuals(design, lat_mean, lat_std, q_theta);
+    let sq = expected_sq_residuals(design, stats, q_theta);
     let v_mean = q_v.means();
     let mut f: f64 = (0..design.nc)
         .map(|j| -0.5 * v_mean[if v_mean.len() == 1 { 0 } else { j }] * sq[j])

@@ -144,8 +144,9 @@ fn log_weight(f: &Fitted, rng: &mut SbRng) -> f64 {
 }
 
 fn closed_form_elbo(f: &Fitted, e_lse: &[f64]) -> f64 {
+    let stats = f.design.latent_stats(&f.mean, &f.std);
     elbo(
-        &f.data, &f.design, &f.mean, &f.std, e_lse, &f.q_theta, &f.q_tau, &f.q_v, &f.priors,
+        &f.data, &f.design, &stats, &f.mean, &f.std, e_lse, &f.q_theta, &f.q_tau, &f.q_v, &f.priors,
     )
     .total()
 }

@@ -49,59 +49,84 @@ pub fn newton(site: &Site<'_>, mu: &mut [f64], s: &mut [f64]) -> usize {
     let (nf, v) = (site.nf, site.precision);
     let mut rho = vec![0.0; nc];
     let mut shifted = vec![0.0; nc];
-    let tilt = |mu: &[f64], s: &[f64], shifted: &mut [f64], rho: &mut [f64]| {
-        for j in 0..mu.len() {
+    let mut step = vec![0.0; nc];
+    let mut trial = vec![0.0; nc];
+    // the μ-dependent part of F_i (the widths fixed): mᵀμ − ½ Σ v (μ − a)² − nf ln Σ e^{μ+s²/2}
+    let f_mu = |mu: &[f64], s: &[f64], shifted: &mut [f64]| {
+        let mut f = 0.0;
+        for j in 0..nc {
             shifted[j] = mu[j] + 0.5 * s[j] * s[j];
+            let r = mu[j] - site.prior_mean[j];
+            f += site.counts[j] * mu[j] - 0.5 * v[j] * r * r;
         }
-        softmax_into(shifted, rho);
+        f - nf * log_sum_exp(shifted)
     };
-    let start_f = f_jensen(site, mu, s);
     let (mu0, s0) = (mu.to_vec(), s.to_vec());
     let mut steps = 0;
     for _ in 0..100 {
         steps += 1;
         update_widths(mu, s, nf, v);
-        tilt(mu, s, &mut shifted, &mut rho);
-        // μ: Newton direction (D − nf ρ̃ρ̃ᵀ)⁻¹ g, D = diag(nf ρ̃ + v)
-        let g: Vec<f64> = (0..nc)
-            .map(|j| site.counts[j] - nf * rho[j] - v[j] * (mu[j] - site.prior_mean[j]))
-            .collect();
-        let d: Vec<f64> = (0..nc).map(|j| nf * rho[j] + v[j]).collect();
-        let dg: Vec<f64> = (0..nc).map(|j| g[j] / d[j]).collect();
-        let dw: Vec<f64> = (0..nc).map(|j| rho[j] / d[j]).collect();
-        let wdg: f64 = (0..nc).map(|j| rho[j] * dg[j]).sum();
+        // ρ̃ = softmax(μ + s²/2), and ln Σ e^{μ+s²/2} from the same exponentials
+        for j in 0..nc {
+            shifted[j] = mu[j] + 0.5 * s[j] * s[j];
+        }
+        let top = shifted.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let mut z = 0.0;
+        for j in 0..nc {
+            rho[j] = (shifted[j] - top).exp();
+            z += rho[j];
+        }
+        let mut f_now = -nf * (top + z.ln());
+        for j in 0..nc {
+            rho[j] /= z;
+            let r = mu[j] - site.prior_mean[j];
+            f_now += site.counts[j] * mu[j] - 0.5 * v[j] * r * r;
+        }
+        // μ: Newton direction (D − nf ρ̃ρ̃ᵀ)⁻¹ g, D = diag(nf ρ̃ + v), by Sherman–Morrison;
         // 1 − nf ρ̃ᵀD⁻¹ρ̃ = Σ_j ρ̃_j v_j/(nf ρ̃_j + v_j) (as Σ ρ̃ = 1): a sum of positive terms,
         // free of the cancellation that the difference suffers when v ≪ nf ρ̃
-        let denom: f64 = (0..nc)
-            .map(|j| rho[j] * v[j] / d[j])
-            .sum::<f64>()
-            .max(1e-300);
-        let step: Vec<f64> = (0..nc).map(|j| dg[j] + nf * dw[j] * wdg / denom).collect();
-        let f_now = f_jensen(site, mu, s);
+        let (mut wdg, mut denom) = (0.0, 0.0);
+        for j in 0..nc {
+            let d = nf * rho[j] + v[j];
+            let g = site.counts[j] - nf * rho[j] - v[j] * (mu[j] - site.prior_mean[j]);
+            step[j] = g / d;
+            wdg += rho[j] * step[j];
+            denom += rho[j] * v[j] / d;
+        }
+        let c = nf * wdg / denom.max(1e-300);
+        for j in 0..nc {
+            step[j] += c * rho[j] / (nf * rho[j] + v[j]);
+        }
+        let size = step.iter().map(|x| x.abs()).fold(0.0, f64::max);
+        if size < 1e-10 {
+            break;
+        }
         let mut t = 1.0;
         let mut accepted = false;
-        let mut trial = vec![0.0; nc];
         for _ in 0..40 {
             for j in 0..nc {
                 trial[j] = mu[j] + t * step[j];
             }
-            if f_jensen(site, &trial, s) >= f_now {
+            if f_mu(&trial, s, &mut shifted) >= f_now {
                 accepted = true;
                 break;
             }
             t *= 0.5;
         }
-        if accepted {
-            mu.copy_from_slice(&trial);
+        if !accepted {
+            break;
         }
-        let moved = step.iter().map(|x| (t * x).abs()).fold(0.0, f64::max);
-        if !accepted || moved < 1e-10 {
+        mu.copy_from_slice(&trial);
+        // a full Newton step this short leaves an error of its square: done, with the widths
+        // at their optimum for the final means
+        if t == 1.0 && size < 1e-7 {
+            update_widths(mu, s, nf, v);
             break;
         }
     }
-    // safety net: never return a worse state than the one we were given
-    let end_f = f_jensen(site, mu, s);
-    if end_f.is_nan() || end_f < start_f {
+    // every width update maximises F_i exactly and every μ step is checked to ascend, so F_i
+    // never decreases; a non-finite state (overflow on absurd input) is not passed on
+    if mu.iter().chain(s.iter()).any(|x| !x.is_finite()) {
         mu.copy_from_slice(&mu0);
         s.copy_from_slice(&s0);
     }
@@ -112,8 +137,8 @@ pub fn newton(site: &Site<'_>, mu: &mut [f64], s: &mut [f64]) -> usize {
 /// the means held fixed.
 ///
 /// With `u = ln s_j`, `∂F/∂u = 1 − (nf ρ̃_j + v_j) s_j²` decreases in `u` (`F` is concave), and
-/// its root lies in `s_j ∈ [1/√(v_j + nf), 1/√v_j]`; a Newton iteration in `u` safeguarded by
-/// that bracket finds it in a few steps. (The plain fixed-point map `s² ← 1/(v + nf ρ̃)` is not a
+/// its root lies in `s_j² ∈ [1/(v_j + nf), 1/v_j]`; a Newton iteration in `x = s_j²` safeguarded
+/// by that bracket (geometric bisection when a step leaves it) finds it in one or two steps. (The plain fixed-point map `s² ← 1/(v + nf ρ̃)` is not a
 /// contraction when `v` is small and bin `j` nearly empty: `ρ̃_j` then grows like `e^{s_j²/2}`.)
 /// `ρ̃_j = σ(μ_j + s_j²/2 − ln Σ_{k≠j} e^{μ_k + s_k²/2})`, evaluated in log space.
 pub fn update_widths(mu: &[f64], s: &mut [f64], nf: f64, v: &[f64]) {
@@ -137,32 +162,39 @@ pub fn update_widths(mu: &[f64], s: &mut [f64], nf: f64, v: &[f64]) {
             let others: Vec<f64> = (0..nc).filter(|&k| k != j).map(|k| a[k]).collect();
             log_sum_exp(&others)
         };
-        let rho = |u: f64| logistic(mu[j] + 0.5 * (2.0 * u).exp() - lz);
-        let (mut lo, mut hi) = (-0.5 * (v[j] + nf).ln(), -0.5 * v[j].ln());
+        // in x = s_j²: the root of φ(x) = 1 − (nf ρ̃_j(x) + v_j) x, decreasing in x
+        let rho = |x: f64| logistic(mu[j] + 0.5 * x - lz);
+        let (mut lo, mut hi) = (1.0 / (v[j] + nf), 1.0 / v[j]);
         // start from one fixed-point step (exact when ρ̃_j does not depend on s_j)
-        let u0 = s[j].ln().clamp(lo, hi);
-        let mut u = (-0.5 * (v[j] + nf * rho(u0)).ln()).clamp(lo, hi);
-        for _ in 0..60 {
-            let s2 = (2.0 * u).exp();
-            let r = rho(u);
-            let phi = 1.0 - (nf * r + v[j]) * s2;
+        let x0 = (s[j] * s[j]).clamp(lo, hi);
+        let mut x = (1.0 / (v[j] + nf * rho(x0))).clamp(lo, hi);
+        for _ in 0..100 {
+            let r = rho(x);
+            let phi = 1.0 - (nf * r + v[j]) * x;
             if phi > 0.0 {
-                lo = u;
+                lo = x;
             } else {
-                hi = u;
+                hi = x;
             }
-            let dphi = -2.0 * (nf * r + v[j]) * s2 - nf * r * (1.0 - r) * s2 * s2;
-            let mut next = u - phi / dphi;
-            if !(next > lo && next < hi) {
-                next = 0.5 * (lo + hi);
+            let dphi = -(nf * r + v[j]) - 0.5 * nf * r * (1.0 - r) * x;
+            let next = x - phi / dphi;
+            // a converged Newton step may land on the bracket's end (the bracket moved to x):
+            // test convergence before falling back to bisection (geometric: the bracket can
+            // span many decades when v_j is small)
+            if (next - x).abs() < 2e-10 * x {
+                x = next.clamp(lo, hi);
+                break;
             }
-            let done = (next - u).abs() < 1e-10 || hi - lo < 1e-12;
-            u = next;
-            if done {
+            x = if next > lo && next < hi {
+                next
+            } else {
+                (lo * hi).sqrt()
+            };
+            if hi - lo < 1e-12 * hi {
                 break;
             }
         }
-        s[j] = u.exp();
+        s[j] = x.sqrt();
         let new = mu[j] + 0.5 * s[j] * s[j];
         if new > top {
             z = z * (top - new).exp() + 1.0 - ej * (top - new).exp();

@@ -23,7 +23,7 @@ use super::latent::{self, Site};
 use super::params::{LatentMethod, ValidParams};
 use super::posterior::{Latent, NoiseVar, Posterior, active_terms};
 use super::updates::{
-    QGamma, QTheta, accelerated_tau, expected_sq_residuals, solve_v, update_tau, update_theta, v_of,
+    QGamma, QTheta, accelerated_tau, solve_v, trace_terms, update_tau, update_theta, v_of,
 };
 use crate::error::{Error, Result};
 use crate::law::least_squares::fit_least_squares;
@@ -35,7 +35,7 @@ use rayon::prelude::*;
 /// Monte Carlo draws per experiment for the ELBO on the reference path.
 const ELBO_MC_SAMPLES: usize = 256;
 /// Consecutive settled sweeps required for convergence.
-const SETTLED_SWEEPS: usize = 5;
+const SETTLED_SWEEPS: usize = 2;
 
 /// What the learner reports after each sweep.
 #[derive(Clone, Copy, Debug)]
@@ -146,6 +146,7 @@ impl Learner {
             fit_least_squares(law, &pairs, &vec![0.0; l], START_RIDGE, START_MAX_ITER)?.theta
         };
         let mut design = Design::new(law, data, &theta_start);
+        let mut stats = design.latent_stats(&lat_mean, &lat_std);
         let mut theta_lin = theta_start;
         let mut last_e_lse = Vec::new();
         let pr = p.priors;
@@ -159,6 +160,7 @@ impl Learner {
         let mut last_parts = Default::default();
         let mut iterations = 0;
 
+        let mut schur_factor = None;
         for it in 1..=p.max_iter {
             iterations = it;
             let prev_mean = q_theta.as_ref().map(|q| q.mean.clone());
@@ -167,12 +169,13 @@ impl Learner {
                 // within the tolerance)
                 if max_move(m, &theta_lin, &sd_of(q)) >= 0.1 * p.tol {
                     design = Design::new(law, data, m);
+                    stats = design.latent_stats(&lat_mean, &lat_std);
                     theta_lin = m.clone();
                 }
             }
             let prev_v = q_v.means();
             let tau_used = q_tau.means();
-            let mut qt = update_theta(&design, &lat_mean, &q_v.means(), &tau_used)?;
+            let mut qt = update_theta(&design, &stats, &q_v.means(), &tau_used)?;
             if !linear {
                 // q(θ) at the mode of the exact θ-block (the other factors fixed): damped
                 // Gauss–Newton steps, re-linearised, until the mean has settled (a single step
@@ -195,8 +198,9 @@ impl Learner {
                         break;
                     }
                     design = Design::new(law, data, &qt.mean);
+                    stats = design.latent_stats(&lat_mean, &lat_std);
                     theta_lin = qt.mean.clone();
-                    qt = update_theta(&design, &lat_mean, &v_now, &tau_used)?;
+                    qt = update_theta(&design, &stats, &v_now, &tau_used)?;
                 }
             }
             q_tau = update_tau(&qt, pr.alpha0, pr.beta0);
@@ -204,19 +208,18 @@ impl Learner {
                 // proposal: jump each ARD precision to the limit of its own alternation, refit
                 // q(θ), and keep whichever (q(θ), q(τ)) pair has the higher ELBO
                 let tau_acc = accelerated_tau(&qt, &tau_used, pr.alpha0, pr.beta0);
-                let qt_acc = update_theta(&design, &lat_mean, &q_v.means(), &tau_acc)?;
+                let qt_acc = update_theta(&design, &stats, &q_v.means(), &tau_acc)?;
                 let q_tau_acc = update_tau(&qt_acc, pr.alpha0, pr.beta0);
-                let f = |a: &QTheta, b: &QGamma| {
-                    theta_tau_terms(&design, &lat_mean, &lat_std, a, b, &q_v, &pr)
-                };
+                let f = |a: &QTheta, b: &QGamma| theta_tau_terms(&design, &stats, a, b, &q_v, &pr);
                 if f(&qt_acc, &q_tau_acc) > f(&qt, &q_tau) {
                     qt = qt_acc;
                     q_tau = q_tau_acc;
                 }
             }
-            let sq = expected_sq_residuals(&design, &lat_mean, &lat_std, &qt);
+            let a_now = design.predict(&qt.mean);
             q_v = coupled_noise_update(
-                &sq,
+                &trace_terms(&design, &qt),
+                &a_now,
                 &lat_mean,
                 &lat_std,
                 n,
@@ -230,18 +233,23 @@ impl Learner {
             let v_means = q_v.means();
             let precision: Vec<f64> = (0..nc).map(|j| v_of(&v_means, j)).collect();
             let mut marginal_var = None;
+            let mut a = a_now;
             if p.method == LatentMethod::Newton {
                 // joint ascent on (μθ, μ_i): removes the slow θ ↔ X alternation
-                marginal_var = Some(joint_newton_step(
+                let step = joint_newton_step(
                     &design,
                     &data.counts,
                     nf,
                     &mut lat_mean,
                     &lat_std,
                     &mut qt.mean,
+                    &a,
                     &v_means,
                     &q_tau.means(),
-                )?);
+                    &mut schur_factor,
+                )?;
+                marginal_var = Some(step.marginal_var);
+                a = step.mean;
             }
             if !linear {
                 // a Gauss–Newton step can overshoot where the Jacobian changes fast (a hop
@@ -258,8 +266,8 @@ impl Learner {
                     &sd_of(&qt),
                     &mut qt.mean,
                 );
+                a = design.predict(&qt.mean);
             }
-            let a = design.predict(&qt.mean);
 
             let updated: Vec<(Vec<f64>, Vec<f64>, f64)> = (0..n)
                 .into_par_iter()
@@ -302,8 +310,9 @@ impl Learner {
                 lat_std[i * nc..(i + 1) * nc].copy_from_slice(&s);
                 e_lse.push(e);
             }
+            stats = design.latent_stats(&lat_mean, &lat_std);
             let parts = elbo(
-                data, &design, &lat_mean, &lat_std, &e_lse, &qt, &q_tau, &q_v, &pr,
+                data, &design, &stats, &lat_mean, &lat_std, &e_lse, &qt, &q_tau, &q_v, &pr,
             );
             let f = parts.total();
             if !f.is_finite() {
@@ -354,9 +363,11 @@ impl Learner {
             // the final ELBO, error bars and contributions at the linearisation around the
             // final mean (Laplace)
             design = Design::new(law, data, &qt.mean);
+            stats = design.latent_stats(&lat_mean, &lat_std);
             last_parts = elbo(
                 data,
                 &design,
+                &stats,
                 &lat_mean,
                 &lat_std,
                 &last_e_lse,
@@ -511,7 +522,8 @@ fn damp_to_exact_ascent(
 /// and `w ≈ nf ρ(1−ρ)` for the exact expectation of the reference path (`ρ = softmax(μ)`, to
 /// O(s²); the ADAM update that follows re-optimises the widths exactly).
 fn coupled_noise_update(
-    sq: &[f64],
+    trace: &[f64],
+    a_now: &[f64],
     lat_mean: &[f64],
     lat_std: &[f64],
     n: usize,
@@ -522,12 +534,11 @@ fn coupled_noise_update(
     q_v: &QGamma,
     method: LatentMethod,
 ) -> QGamma {
-    let mut fixed = sq.to_vec();
-    for i in 0..n {
-        for j in 0..nc {
-            fixed[j] -= lat_std[i * nc + j].powi(2);
-        }
-    }
+    let resid_sq: Vec<f64> = lat_mean
+        .iter()
+        .zip(a_now)
+        .map(|(m, a)| (m - a).powi(2))
+        .collect();
     let nf_rho: Vec<f64> = (0..n)
         .flat_map(|i| {
             let r = i * nc..(i + 1) * nc;
@@ -543,7 +554,8 @@ fn coupled_noise_update(
         })
         .collect();
     solve_v(
-        &fixed,
+        trace,
+        &resid_sq,
         &nf_rho,
         n,
         pr.gamma0,

@@ -29,5 +29,5 @@ mod elbo_check;
 
 pub use data::{LikelihoodForm, TrainingData};
 pub use learner::{IterationInfo, Learner};
-pub use params::{LatentMethod, LearnerParams, Priors, ValidParams};
+pub use params::{DEFAULT_TOL, LatentMethod, LearnerParams, Priors, ValidParams};
 pub use posterior::{Latent, NoiseVar, Posterior};

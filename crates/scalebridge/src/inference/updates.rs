@@ -10,7 +10,7 @@
 //!
 //! (shared `v`: `γ = γ0 + N·nc/2`, `ζ` sums over bins too). `Σ_i Φᵀ Sθ Φ = tr(Sθ G_j)`.
 
-use super::design::Design;
+use super::design::{Design, LatentStats};
 use crate::error::{Error, Result};
 use faer::linalg::solvers::DenseSolveCore;
 use faer::{Mat, Side};
@@ -100,8 +100,9 @@ pub fn v_of(v: &[f64], j: usize) -> f64 {
     if v.len() == 1 { v[0] } else { v[j] }
 }
 
-/// Update of `q(θ)` given the latent means, `⟨v⟩` and `⟨τ⟩`.
-pub fn update_theta(d: &Design, latent_mean: &[f64], v: &[f64], tau: &[f64]) -> Result<QTheta> {
+/// Update of `q(θ)` given the latent states (through their [`LatentStats`]), `⟨v⟩` and
+/// `⟨τ⟩`.
+pub fn update_theta(d: &Design, stats: &LatentStats, v: &[f64], tau: &[f64]) -> Result<QTheta> {
     let l = d.l;
     let mut p = if v.len() == 1 {
         &d.gram * faer::Scale(v[0])
@@ -115,14 +116,11 @@ pub fn update_theta(d: &Design, latent_mean: &[f64], v: &[f64], tau: &[f64]) -> 
     for k in 0..l {
         p[(k, k)] += tau[k];
     }
-    let mut b = Mat::<f64>::zeros(l, 1);
-    for i in 0..d.n {
-        for j in 0..d.nc {
-            let k = i * d.nc + j;
-            let w = v_of(v, j) * (latent_mean[k] - d.offset[k]);
-            for (k, phi) in d.row(i, j).iter().enumerate() {
-                b[(k, 0)] += w * phi;
-            }
+    let mut b = vec![0.0; l];
+    for j in 0..d.nc {
+        let w = v_of(v, j);
+        for (x, y) in b.iter_mut().zip(stats.b_bin(j)) {
+            *x += w * y;
         }
     }
     let llt = p.llt(Side::Lower).map_err(|e| {
@@ -135,7 +133,7 @@ pub fn update_theta(d: &Design, latent_mean: &[f64], v: &[f64], tau: &[f64]) -> 
     let logdet_prec: f64 = (0..l).map(|k| 2.0 * lower[(k, k)].ln()).sum();
     let cov = llt.inverse();
     let mean: Vec<f64> = (0..l)
-        .map(|r| (0..l).map(|c| cov[(r, c)] * b[(c, 0)]).sum())
+        .map(|r| (0..l).map(|c| cov[(r, c)] * b[c]).sum())
         .collect();
     if mean.iter().any(|m| !m.is_finite()) || !logdet_prec.is_finite() {
         return Err(Error::numerical(
@@ -161,27 +159,30 @@ pub fn update_tau(q: &QTheta, alpha0: f64, beta0: f64) -> QGamma {
     }
 }
 
-/// Expected squared residuals per bin, `Σ_i E[(X_ij − θᵀΦ_ij)²]`
-/// `= Σ_i [(μ_ij − μθᵀΦ_ij)² + s_ij²] + tr(Sθ G_j)`.
-pub fn expected_sq_residuals(
-    d: &Design,
-    latent_mean: &[f64],
-    latent_std: &[f64],
-    q: &QTheta,
-) -> Vec<f64> {
-    let a = d.predict(&q.mean);
-    let mut per_bin = vec![0.0; d.nc];
-    for i in 0..d.n {
-        for j in 0..d.nc {
-            let k = i * d.nc + j;
-            let r = latent_mean[k] - a[k];
-            per_bin[j] += r * r + latent_std[k] * latent_std[k];
-        }
-    }
-    for (j, g) in d.gram_bin.iter().enumerate() {
-        per_bin[j] += trace_prod(&q.cov, g);
-    }
-    per_bin
+/// `tr(Sθ G_j)` per bin: the part of the expected squared residuals that the uncertainty of
+/// `θ` adds.
+pub fn trace_terms(d: &Design, q: &QTheta) -> Vec<f64> {
+    d.gram_bin.iter().map(|g| trace_prod(&q.cov, g)).collect()
+}
+
+/// Expected squared residuals per bin, `Σ_i E[(X_ij − c_ij − θᵀΦ_ij)²]`
+/// `= Σ_i [(y_ij − μθᵀΦ_ij)² + s_ij²] + tr(Sθ G_j)` with `y = μ − c`, from the
+/// [`LatentStats`]: `Σ_i (y_ij − μθᵀΦ_ij)² = Σ_i y_ij² − 2 μθᵀB_j + μθᵀG_jμθ`.
+pub fn expected_sq_residuals(d: &Design, stats: &LatentStats, q: &QTheta) -> Vec<f64> {
+    let l = d.l;
+    let t = &q.mean;
+    (0..d.nc)
+        .map(|j| {
+            let g = &d.gram_bin[j];
+            let mut quad = 0.0;
+            for c in 0..l {
+                let gt: f64 = (0..l).map(|r| g[(r, c)] * t[r]).sum();
+                quad += t[c] * gt;
+            }
+            let cross: f64 = t.iter().zip(stats.b_bin(j)).map(|(a, b)| a * b).sum();
+            (stats.yy[j] - 2.0 * cross + quad).max(0.0) + stats.ss[j] + trace_prod(&q.cov, g)
+        })
+        .collect()
 }
 
 /// Update of `q(v)`, shared (`shared = true`: one factor) or per bin.
@@ -217,6 +218,7 @@ pub fn update_v(sq_residuals: &[f64], n: usize, gamma0: f64, zeta0: f64, shared:
 /// latent update that follows re-optimises `s` exactly.
 pub fn solve_v(
     fixed_sq: &[f64],
+    resid_sq: &[f64],
     nf_rho: &[f64],
     n: usize,
     gamma0: f64,
@@ -235,10 +237,19 @@ pub fn solve_v(
     for (g, bins) in groups.iter().enumerate() {
         let gamma = gamma0 + 0.5 * (n * bins.len()) as f64;
         let c: f64 = bins.iter().map(|&j| fixed_sq[j]).sum();
+        let v0 = current[g];
         let zeta = |v: f64| {
             let s2: f64 = bins
                 .iter()
-                .map(|&j| (0..n).map(|i| 1.0 / (v + nf_rho[i * nc + j])).sum::<f64>())
+                .map(|&j| {
+                    (0..n)
+                        .map(|i| {
+                            let w = nf_rho[i * nc + j];
+                            let shrink = (w + v0) / (w + v);
+                            1.0 / (v + w) + resid_sq[i * nc + j] * shrink * shrink
+                        })
+                        .sum::<f64>()
+                })
                 .sum();
             zeta0 + 0.5 * (c + s2)
         };
@@ -250,43 +261,100 @@ pub fn solve_v(
 }
 
 /// The fixed point that iterating an increasing map `f` on `(0, ∞)` from `x0` converges to:
-/// brackets it with geometric steps in the direction of `f(x0) − x0`, then bisects in `ln x`
-/// (60 halvings: relative accuracy ~1e-15 of the bracket). Falls back to `f(x0)` (one plain
-/// iteration) when no bracket is found within a factor 4²⁰⁰.
+/// brackets it with geometric steps in the direction of `f(x0) − x0`, then narrows the bracket
+/// by false position in `ln x` on `ψ(y) = ln f(eʸ) − y` (Illinois variant, which halves the
+/// weight of an end point kept twice, so it converges superlinearly; a bisection step whenever
+/// that fails to shrink the bracket by half) to a relative accuracy of 1e-13. Falls back to
+/// `f(x0)` (one plain iteration) when no bracket is found within a factor 4²⁰⁰.
 pub fn monotone_fixed_point(f: impl Fn(f64) -> f64, x0: f64) -> f64 {
-    let phi = |x: f64| f(x) - x;
-    let up = phi(x0) >= 0.0;
-    let (mut lo, mut hi) = (x0, x0);
+    let psi = |y: f64| f(y.exp()).ln() - y;
+    let y0 = x0.ln();
+    let p0 = psi(y0);
+    if p0 == 0.0 {
+        return x0;
+    }
+    let up = p0 > 0.0;
+    // (lo, plo) with ψ ≥ 0, (hi, phi) with ψ < 0
+    let (mut lo, mut plo, mut hi, mut phi) = (y0, p0, y0, p0);
     let mut bracketed = false;
+    let step = 4f64.ln();
     for _ in 0..200 {
         if up {
             lo = hi;
-            hi *= 4.0;
-            if phi(hi) < 0.0 {
+            plo = phi;
+            hi += step;
+            phi = psi(hi);
+            if phi < 0.0 {
                 bracketed = true;
                 break;
             }
         } else {
             hi = lo;
-            lo /= 4.0;
-            if phi(lo) >= 0.0 {
+            phi = plo;
+            lo -= step;
+            plo = psi(lo);
+            if plo >= 0.0 {
                 bracketed = true;
                 break;
             }
         }
-    }
-    if !bracketed {
-        return f(x0);
-    }
-    for _ in 0..60 {
-        let mid = (lo * hi).sqrt();
-        if phi(mid) >= 0.0 {
-            lo = mid;
-        } else {
-            hi = mid;
+        if !(plo.is_finite() && phi.is_finite()) {
+            break;
         }
     }
-    (lo * hi).sqrt()
+    if !(bracketed && plo.is_finite() && phi.is_finite()) {
+        return f(x0);
+    }
+    let mut side = 0i8;
+    for _ in 0..200 {
+        let width = hi - lo;
+        if width <= 1e-13 * (1.0 + lo.abs().max(hi.abs())) {
+            break;
+        }
+        let mut y = (lo * phi - hi * plo) / (phi - plo);
+        if !(y > lo && y < hi) {
+            y = 0.5 * (lo + hi);
+        }
+        let py = psi(y);
+        if !py.is_finite() {
+            return f(x0);
+        }
+        if py == 0.0 {
+            return y.exp();
+        }
+        if py > 0.0 {
+            lo = y;
+            plo = py;
+            if side == 1 {
+                phi *= 0.5;
+            }
+            side = 1;
+        } else {
+            hi = y;
+            phi = py;
+            if side == -1 {
+                plo *= 0.5;
+            }
+            side = -1;
+        }
+        if hi - lo > 0.5 * width {
+            // false position stalled on one side: bisect once
+            let m = 0.5 * (lo + hi);
+            let pm = psi(m);
+            if !pm.is_finite() {
+                return f(x0);
+            }
+            if pm >= 0.0 {
+                lo = m;
+                plo = pm;
+            } else {
+                hi = m;
+                phi = pm;
+            }
+            side = 0;
+        }
+    }
+    (0.5 * (lo + hi)).exp()
 }
 
 /// Accelerated ARD precisions: for each term, the limit of alternating the `q(θ_l)` and

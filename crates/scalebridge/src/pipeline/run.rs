@@ -52,7 +52,7 @@ pub struct LearnSection {
     /// Sweeps at most (default 2000).
     #[serde(default = "max_iter")]
     pub max_iter: usize,
-    /// Convergence tolerance (default 1e-4).
+    /// Convergence tolerance (default 1e-3).
     #[serde(default = "tol")]
     pub tol: f64,
 }
@@ -158,7 +158,7 @@ fn max_iter() -> usize {
     2000
 }
 fn tol() -> f64 {
-    1e-4
+    crate::inference::DEFAULT_TOL
 }
 fn samples() -> usize {
     1000
