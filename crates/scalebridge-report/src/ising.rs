@@ -41,20 +41,20 @@ fn colour(report: &IsingReport, s: usize) -> RGBColor {
 }
 
 /// A series of points with error bars: label, colour, square markers, `(x, y, error)`.
-type PointSeries = (String, RGBColor, bool, Vec<(f64, f64, f64)>);
+pub(crate) type PointSeries = (String, RGBColor, bool, Vec<(f64, f64, f64)>);
 /// A line: label, colour, dashed, `(x, y)`.
-type LineData = (String, RGBColor, bool, Vec<(f64, f64)>);
+pub(crate) type LineData = (String, RGBColor, bool, Vec<(f64, f64)>);
 
 /// A panel's data: points with error bars per series, and lines.
-struct Panel {
-    caption: String,
-    x_label: String,
-    y_label: String,
+pub(crate) struct Panel {
+    pub(crate) caption: String,
+    pub(crate) x_label: String,
+    pub(crate) y_label: String,
     /// `x` tick label from the axis value.
-    x_tick: fn(f64) -> String,
-    y_tick: fn(f64) -> String,
-    points: Vec<PointSeries>,
-    lines: Vec<LineData>,
+    pub(crate) x_tick: fn(f64) -> String,
+    pub(crate) y_tick: fn(f64) -> String,
+    pub(crate) points: Vec<PointSeries>,
+    pub(crate) lines: Vec<LineData>,
 }
 
 type DrawResult = Result<(), String>;
@@ -71,7 +71,7 @@ fn pow2_tick(v: f64) -> String {
     }
 }
 
-fn pow10_tick(v: f64) -> String {
+pub(crate) fn pow10_tick(v: f64) -> String {
     if (v - v.round()).abs() < 1e-6 {
         format!("1e{}", v.round() as i64)
     } else {
@@ -178,7 +178,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
     Ok(())
 }
 
-fn panel_figure(dir: &Path, stem: &str, p: &Panel) -> Result<Figure, Error> {
+pub(crate) fn panel_figure(dir: &Path, stem: &str, p: &Panel) -> Result<Figure, Error> {
     render(dir, stem, &p.caption, &|t: DrawingTarget<'_, '_>| match t {
         DrawingTarget::Bitmap(root) => draw_panel(root, p),
         DrawingTarget::Svg(root) => draw_panel(root, p),

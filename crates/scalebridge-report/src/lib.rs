@@ -14,6 +14,7 @@
 mod figures;
 mod html;
 pub mod ising;
+pub mod scaling;
 
 /// Registers the embedded font with plotters (once per process).
 pub(crate) fn register_font_once() {

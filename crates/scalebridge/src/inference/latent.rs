@@ -138,7 +138,8 @@ pub fn newton(site: &Site<'_>, mu: &mut [f64], s: &mut [f64]) -> usize {
 ///
 /// With `u = ln s_j`, `∂F/∂u = 1 − (nf ρ̃_j + v_j) s_j²` decreases in `u` (`F` is concave), and
 /// its root lies in `s_j² ∈ [1/(v_j + nf), 1/v_j]`; a Newton iteration in `x = s_j²` safeguarded
-/// by that bracket (geometric bisection when a step leaves it) finds it in one or two steps. (The plain fixed-point map `s² ← 1/(v + nf ρ̃)` is not a
+/// by that bracket (geometric bisection when a step leaves it) finds it in one or two steps.
+/// (The plain fixed-point map `s² ← 1/(v + nf ρ̃)` is not a
 /// contraction when `v` is small and bin `j` nearly empty: `ρ̃_j` then grows like `e^{s_j²/2}`.)
 /// `ρ̃_j = σ(μ_j + s_j²/2 − ln Σ_{k≠j} e^{μ_k + s_k²/2})`, evaluated in log space.
 pub fn update_widths(mu: &[f64], s: &mut [f64], nf: f64, v: &[f64]) {

@@ -201,21 +201,25 @@ pub fn update_v(sq_residuals: &[f64], n: usize, gamma0: f64, zeta0: f64, shared:
     }
 }
 
-/// Joint update of `q(v)` and the latent widths it is coupled to.
+/// Joint update of `q(v)` and the latent states it is coupled to.
 ///
 /// In the (near-)deterministic case the plain alternation `q(v) ↔ q(X)` converges very slowly:
-/// `⟨v⟩` sets `s_ij² = 1/(⟨v_j⟩ + nf ρ̃_ij)`, which feeds back into `ζ_j` at a contraction rate
-/// close to 1. With the tilted probabilities `ρ̃` held at their current values, the limit of
-/// that alternation is the fixed point of the scalar map
+/// `⟨v⟩` sets the widths `s_ij² = 1/(⟨v_j⟩ + w_ij)` and pulls the means towards the law, the
+/// residual `r_ij = μ_ij − a_ij` scaling like `w_ij/(w_ij + ⟨v_j⟩)` (`w = nf ρ̃`, the
+/// likelihood's diagonal curvature), and both feed back into `ζ_j` at a contraction rate close
+/// to 1 when `v ≫ w`. With `ρ̃` held at its current values and the residuals responding as
+/// they would to the diagonal part of the latent Hessian, the limit of that alternation is the
+/// fixed point of the scalar map
 ///
 /// ```text
-/// v ↦ F(v) = γ / (ζ0 + ½ [C_j + Σ_i 1/(v + nf ρ̃_ij)]),   C_j = Σ_i (μ_ij − μθᵀΦ_ij)² + tr(Sθ G_j)
+/// v ↦ F(v) = γ / (ζ0 + ½ [tr(Sθ G_j) + Σ_i r_ij² ((w_ij + v₀)/(w_ij + v))² + Σ_i 1/(v + w_ij)])
 /// ```
 ///
-/// (summed over bins for a shared `v`). `F` is increasing, so the alternation moves
-/// monotonically towards the nearest fixed point in the direction of `F(v) − v`; this function
-/// brackets it (geometric steps) and bisects in `ln v`, then returns `q(v)` at that point. The
-/// latent update that follows re-optimises `s` exactly.
+/// (`v₀` the current value; `fixed_sq` holds `tr(Sθ G_j)`, `resid_sq` the `r_ij²`; summed over
+/// bins for a shared `v`). `F` is increasing, so the alternation moves monotonically towards
+/// the nearest fixed point in the direction of `F(v) − v`; [`monotone_fixed_point`] finds it,
+/// and `q(v)` is returned at that point. The latent update that follows re-optimises the means
+/// and widths exactly at the new `⟨v⟩`.
 pub fn solve_v(
     fixed_sq: &[f64],
     resid_sq: &[f64],

@@ -131,6 +131,35 @@ fn posterior_is_bit_identical_across_thread_counts() {
     }
 }
 
+/// The blocked products (several blocks of experiments: `N = 300`, 85 experiments a block at
+/// `nc = 24`) give the same posterior, bit for bit, on 1, 2 and 3 threads — polynomial and
+/// kernel laws.
+#[test]
+fn blocked_products_are_bit_identical_across_thread_counts() {
+    let d = data(SystemKind::Advdiff, 300, 5, None, Some(600));
+    let kernel = scalebridge::law::LawOptions {
+        hop: Some(1),
+        ..Default::default()
+    }
+    .spec("kernel")
+    .unwrap();
+    for params in [
+        LearnerParams::default().range(2).max_iter(8),
+        LearnerParams::default().law(kernel).max_iter(8),
+    ] {
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| serde_json::to_string(&fit(&d, params.clone())).unwrap())
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(3));
+    }
+}
+
 /// The exact one-Δt law of advection–diffusion on the coarse bins:
 /// `X'_j = log Σ_b K_b e^{X_{j-b}}`, centred.
 fn exact_law(x0: &[f64], kb: &[(i64, f64)]) -> Vec<f64> {
