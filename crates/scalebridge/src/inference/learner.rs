@@ -161,6 +161,7 @@ impl Learner {
         let mut iterations = 0;
 
         let mut schur_factor = None;
+        let mut last_moved = f64::INFINITY;
         for it in 1..=p.max_iter {
             iterations = it;
             let prev_mean = q_theta.as_ref().map(|q| q.mean.clone());
@@ -229,6 +230,7 @@ impl Learner {
                 p.per_bin_noise,
                 &q_v,
                 p.method,
+                last_moved < 1.0,
             );
             let v_means = q_v.means();
             let precision: Vec<f64> = (0..nc).map(|j| v_of(&v_means, j)).collect();
@@ -340,6 +342,7 @@ impl Learner {
                 .zip(&prev_v)
                 .map(|(a, b)| (a.ln() - b.ln()).abs())
                 .fold(0.0, f64::max);
+            last_moved = moved;
             q_theta = Some(qt);
             observer(&IterationInfo {
                 iteration: it,
@@ -521,6 +524,11 @@ fn damp_to_exact_ascent(
 /// `s² = 1/(v + w)` with `w = nf ρ̃` on the fast path (Jensen bound, `ρ̃ = softmax(μ + s²/2)`)
 /// and `w ≈ nf ρ(1−ρ)` for the exact expectation of the reference path (`ρ = softmax(μ)`, to
 /// O(s²); the ADAM update that follows re-optimises the widths exactly).
+///
+/// The means' response is included (`mean_response`) only once the coefficients move by less
+/// than one standard deviation a sweep: jumping `⟨v⟩` to its limit while ARD is still choosing
+/// the support can lock in a spurious term (measured: the kernel law on advection–diffusion
+/// kept a position term and ended 1.5 nats lower).
 fn coupled_noise_update(
     trace: &[f64],
     a_now: &[f64],
@@ -533,6 +541,7 @@ fn coupled_noise_update(
     per_bin: bool,
     q_v: &QGamma,
     method: LatentMethod,
+    mean_response: bool,
 ) -> QGamma {
     let resid_sq: Vec<f64> = lat_mean
         .iter()
@@ -562,5 +571,6 @@ fn coupled_noise_update(
         pr.zeta0,
         !per_bin,
         &q_v.means(),
+        mean_response,
     )
 }

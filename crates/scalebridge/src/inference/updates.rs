@@ -219,7 +219,8 @@ pub fn update_v(sq_residuals: &[f64], n: usize, gamma0: f64, zeta0: f64, shared:
 /// bins for a shared `v`). `F` is increasing, so the alternation moves monotonically towards
 /// the nearest fixed point in the direction of `F(v) − v`; [`monotone_fixed_point`] finds it,
 /// and `q(v)` is returned at that point. The latent update that follows re-optimises the means
-/// and widths exactly at the new `⟨v⟩`.
+/// and widths exactly at the new `⟨v⟩`. With `mean_response` false the residuals are held
+/// fixed (only the widths respond).
 pub fn solve_v(
     fixed_sq: &[f64],
     resid_sq: &[f64],
@@ -229,6 +230,7 @@ pub fn solve_v(
     zeta0: f64,
     shared: bool,
     current: &[f64],
+    mean_response: bool,
 ) -> QGamma {
     let nc = fixed_sq.len();
     let groups: Vec<Vec<usize>> = if shared {
@@ -249,7 +251,11 @@ pub fn solve_v(
                     (0..n)
                         .map(|i| {
                             let w = nf_rho[i * nc + j];
-                            let shrink = (w + v0) / (w + v);
+                            let shrink = if mean_response {
+                                (w + v0) / (w + v)
+                            } else {
+                                1.0
+                            };
                             1.0 / (v + w) + resid_sq[i * nc + j] * shrink * shrink
                         })
                         .sum::<f64>()
