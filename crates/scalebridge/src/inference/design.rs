@@ -35,7 +35,7 @@ pub struct Blocks {
 }
 
 impl Blocks {
-    /// About [`BLOCK_ROWS`] rows per block, whole experiments.
+    /// About 2048 rows per block, whole experiments.
     pub fn new(n: usize, nc: usize) -> Self {
         Blocks {
             n,
