@@ -71,7 +71,7 @@ fn pow2_tick(v: f64) -> String {
     }
 }
 
-pub(crate) fn pow10_tick(v: f64) -> String {
+fn pow10_tick(v: f64) -> String {
     if (v - v.round()).abs() < 1e-6 {
         format!("1e{}", v.round() as i64)
     } else {

@@ -3,10 +3,28 @@
 //! law of each (drawn by `cargo bench -p scalebridge-report --bench learn_scaling`).
 
 use crate::figures::Figure;
-use crate::ising::{Panel, panel_figure, pow10_tick};
+use crate::ising::{Panel, panel_figure};
 use plotters::style::RGBColor;
 use scalebridge::Error;
 use std::path::Path;
+
+/// Tick label of a log10 axis: the value itself where it is within 3% of a 1-2-3-5 number
+/// (1, 2, 3, 5, 10, 20, …), else nothing.
+fn log_tick(v: f64) -> String {
+    let x = 10f64.powf(v);
+    let decade = 10f64.powf(v.floor());
+    for m in [1.0, 2.0, 3.0, 5.0, 10.0] {
+        let n = m * decade;
+        if (x / n - 1.0).abs() < 0.03 {
+            return if n >= 1.0 {
+                format!("{}", n.round() as u64)
+            } else {
+                format!("{n}")
+            };
+        }
+    }
+    String::new()
+}
 
 /// One sweep of the study: what varies, and `(value, seconds)` per point.
 #[derive(Clone, Debug)]
@@ -51,10 +69,10 @@ pub fn write_scaling_figure(dir: &Path, s: &ScalingSeries) -> Result<Figure, Err
         .collect();
     let panel = Panel {
         caption: format!("learn: time against {} ({})", s.variable, s.fixed),
-        x_label: format!("{} (log10)", s.variable),
-        y_label: "seconds (log10)".into(),
-        x_tick: pow10_tick,
-        y_tick: pow10_tick,
+        x_label: format!("{} (log scale)", s.variable),
+        y_label: "seconds (log scale)".into(),
+        x_tick: log_tick,
+        y_tick: log_tick,
         points: vec![(
             "measured (2 cores)".into(),
             RGBColor(20, 70, 170),
