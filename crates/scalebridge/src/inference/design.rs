@@ -71,15 +71,33 @@ pub struct Design {
     pub gram: Mat<f64>,
     /// The blocks of the products.
     pub blocks: Blocks,
+    /// Distinct for every design built in this process: what a cache of products with `Φ`
+    /// (the joint step's Schur complement) checks before it is reused.
+    pub id: u64,
 }
 
 /// `out = A x` for a row-major `A` (`out.len()` rows, `x.len()` columns).
-pub fn gemv_rows(a: &[f64], x: &[f64], out: &mut [f64]) {
+fn gemv_rows(a: &[f64], x: &[f64], out: &mut [f64]) {
     let (rows, cols) = (out.len(), x.len());
     let a = MatRef::from_row_major_slice(a, rows, cols);
     let x = MatRef::from_column_major_slice(x, cols, 1);
     let out = MatMut::from_column_major_slice_mut(out, rows, 1);
     matmul(out, Accum::Replace, a, x, 1.0, Par::Seq);
+}
+
+/// `out = Aᵀ w` for a row-major `A` (`w.len()` rows, `out.len()` columns).
+pub fn gemv_rows_transposed(a: &[f64], w: &[f64], out: &mut [f64]) {
+    let (rows, cols) = (w.len(), out.len());
+    let a = MatRef::from_row_major_slice(a, rows, cols);
+    let w = MatRef::from_column_major_slice(w, rows, 1);
+    let out = MatMut::from_column_major_slice_mut(out, cols, 1);
+    matmul(out, Accum::Replace, a.transpose(), w, 1.0, Par::Seq);
+}
+
+/// The next [`Design::id`].
+fn next_design_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Design {
@@ -129,14 +147,8 @@ impl Design {
             gram_bin,
             gram,
             blocks: Blocks::new(n, nc),
+            id: next_design_id(),
         }
-    }
-
-    /// `Φ_i^(j)`.
-    #[inline]
-    pub fn row(&self, i: usize, j: usize) -> &[f64] {
-        let o = (i * self.nc + j) * self.l;
-        &self.phi[o..o + self.l]
     }
 
     /// The rows `Φ_i` of experiments `r`, row-major `(r.len()·nc, L)`.
@@ -198,12 +210,12 @@ impl Design {
     /// parallel, the blocks' sums added in order.
     pub fn latent_stats(&self, mean: &[f64], std: &[f64]) -> LatentStats {
         let (nc, l) = (self.nc, self.l);
-        let rows = self.blocks.size * nc;
-        let parts: Vec<LatentStats> = (0..self.n.div_ceil(self.blocks.size))
+        let parts: Vec<LatentStats> = self
+            .blocks
+            .ranges()
             .into_par_iter()
-            .map(|blk| {
-                let r0 = blk * rows;
-                let r1 = (r0 + rows).min(self.n * nc);
+            .map(|r| {
+                let (r0, r1) = (r.start * nc, r.end * nc);
                 let mut st = LatentStats {
                     b: vec![0.0; nc * l],
                     yy: vec![0.0; nc],

@@ -23,7 +23,7 @@
 //! ascent step. Cost O(N·nc·L²) per step: two Gram products, done by faer's matrix multiply
 //! (lower triangle only) over fixed blocks of experiments ([`super::design::Blocks`]) in parallel.
 
-use super::design::Design;
+use super::design::{Design, gemv_rows_transposed};
 use super::updates::v_of;
 use crate::error::{Error, Result};
 use crate::math::{log_sum_exp, softmax_into};
@@ -134,10 +134,7 @@ fn local_block(
             w_rhs[k] += v_of(v, k - o) * ag;
         }
     }
-    let phi_t = MatRef::from_row_major_slice(d.rows(range), rows, l).transpose();
-    let w = MatRef::from_column_major_slice(&w_rhs, rows, 1);
-    let dst = faer::MatMut::from_column_major_slice_mut(&mut out.rhs, l, 1);
-    faer::linalg::matmul::matmul(dst, Accum::Replace, phi_t, w, 1.0, Par::Seq);
+    gemv_rows_transposed(d.rows(range), &w_rhs, &mut out.rhs);
     out
 }
 
@@ -282,13 +279,15 @@ fn factorise(data: &Mat<f64>, tau: &[f64], what: &str) -> Result<faer::linalg::s
 /// data part of the Schur complement of an earlier step (`diag τ` is always the current one).
 const REUSE_CHANGE: f64 = 0.05;
 
-/// The data part of a Schur complement (O(N·nc·L²) to assemble) and the weights it was
-/// assembled with. A Newton step with this matrix after the weights have moved by a relative
+/// The data part of a Schur complement (O(N·nc·L²) to assemble), the design it was assembled
+/// from and the weights it was assembled with: reused only for the same design
+/// ([`Design::id`]; a re-linearised law has a new Jacobian). A Newton step with this matrix after the weights have moved by a relative
 /// `δ` is still an ascent direction (the matrix is positive definite, and the line search
 /// checks the objective); it contracts at a rate of about `δ` instead of quadratically, which
 /// the learner's other slow modes dominate.
 #[derive(Debug)]
 pub struct SchurFactor {
+    design: u64,
     data: Mat<f64>,
     kw: Vec<f64>,
     coef: Vec<f64>,
@@ -330,12 +329,14 @@ pub fn joint_newton_step(
     let (n, nc, l) = (d.n, d.nc, d.l);
     let loc = local(d, counts, nf, mu, s, a0, theta, v, tau);
     let reuse = factor.as_ref().is_some_and(|f| {
-        max_rel_change(&f.kw, &loc.kw) < REUSE_CHANGE
+        f.design == d.id
+            && max_rel_change(&f.kw, &loc.kw) < REUSE_CHANGE
             && max_rel_change(&f.coef, &loc.coef) < REUSE_CHANGE
     });
     let f = match factor {
         Some(f) if reuse => f,
         _ => factor.insert(SchurFactor {
+            design: d.id,
             data: schur_data(d, &loc, v),
             kw: loc.kw.clone(),
             coef: loc.coef.clone(),

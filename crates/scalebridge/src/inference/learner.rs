@@ -170,8 +170,6 @@ impl Learner {
                 // within the tolerance)
                 if max_move(m, &theta_lin, &sd_of(q)) >= 0.1 * p.tol {
                     design = Design::new(law, data, m);
-                    // a new Jacobian: the cached Schur complement no longer applies
-                    schur_factor = None;
                     stats = design.latent_stats(&lat_mean, &lat_std);
                     theta_lin = m.clone();
                 }
@@ -201,7 +199,6 @@ impl Learner {
                         break;
                     }
                     design = Design::new(law, data, &qt.mean);
-                    schur_factor = None;
                     stats = design.latent_stats(&lat_mean, &lat_std);
                     theta_lin = qt.mean.clone();
                     qt = update_theta(&design, &stats, &v_now, &tau_used)?;
