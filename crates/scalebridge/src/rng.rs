@@ -22,6 +22,8 @@ pub mod purpose {
     pub const LATENT: u64 = 0x4c_41_54;
     /// Predictive sample `s`.
     pub const PREDICT: u64 = 0x50_52_44;
+    /// Common random draws of the latent chains of trajectories (learning).
+    pub const CHAIN: u64 = 0x43_48_4e;
 }
 
 /// SplitMix64 finaliser: a bijective, avalanche-mixing map on `u64`.

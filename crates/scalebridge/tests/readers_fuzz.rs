@@ -52,6 +52,7 @@ fn fixtures(dir: &Path) -> Vec<(PathBuf, &'static str, Reader)> {
             data: dir.join("data/experiments.npz"),
             params: LearnerParams::default().range(1).order(1).max_iter(30),
             domain: None,
+            nc: None,
             out: dir.join("model"),
         },
         &Silent,
@@ -68,6 +69,7 @@ fn fixtures(dir: &Path) -> Vec<(PathBuf, &'static str, Reader)> {
                 )
                 .max_iter(30),
             domain: None,
+            nc: None,
             out: dir.join("model-kernel"),
         },
         &Silent,

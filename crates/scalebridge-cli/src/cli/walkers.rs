@@ -58,9 +58,13 @@ pub enum LawArg {
 #[derive(Debug, Args, Clone)]
 pub struct LearnArgs {
     /// Training data: .npz (plain or compressed) with X0 float64/float32 (N, nc) and counts
-    /// integer (N, nc).
+    /// integer (N, nc) (controlled experiments), or trajectories: counts integer
+    /// (N, T+1, nc), or positions float64 (N, T+1, nf) with domain (and --nc).
     #[arg(long, value_name = "FILE.npz")]
     pub data: PathBuf,
+    /// Coarse bins, for trajectories given as positions only.
+    #[arg(long)]
+    pub nc: Option<usize>,
     /// Output directory (created if needed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -91,7 +95,8 @@ pub struct LearnArgs {
     /// The periodic domain, when the data file has none: ymin,ymax.
     #[arg(long, value_name = "YMIN,YMAX", allow_negative_numbers = true)]
     pub domain: Option<String>,
-    /// Seed of the Monte Carlo draws (reference path only; the fast path is deterministic).
+    /// Seed of the Monte Carlo draws (the reference path's, and the common random draws of
+    /// the latent chains when learning from trajectories).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Maximum number of coordinate-ascent sweeps.

@@ -1,4 +1,5 @@
-//! `scalebridge learn`: fit the sparse Bayesian state-space model to controlled experiments.
+//! `scalebridge learn`: fit the sparse Bayesian state-space model to controlled experiments or
+//! trajectories.
 
 use crate::cli::{LawArg, LearnArgs};
 use crate::progress::Bars;
@@ -33,6 +34,7 @@ pub fn run(args: LearnArgs) -> Result<()> {
             .seed(args.seed),
         domain: args.domain.as_deref().map(parse_domain).transpose()?,
         data: args.data,
+        nc: args.nc,
         out: args.out,
     };
     let learned = learn(&job, &Bars::new(args.quiet))?;

@@ -538,3 +538,179 @@ fn float32_x0_is_read() {
     ]);
     assert!(res.status.success(), "{}", stderr(&res));
 }
+
+/// Bad trajectories (issue 12): exit 2, one line naming the file, the array and the problem.
+#[test]
+fn bad_trajectories_are_named() {
+    use ndarray::Array3;
+    let dir = tmp("learn-bad-runs");
+    let good = || Array3::<i64>::from_elem((3, 4, 6), 10);
+    let mut cases: Vec<(&str, Filler, &str, &str)> = vec![
+        (
+            "negative",
+            Box::new(move |w| {
+                let mut c = good();
+                c[[1, 2, 3]] = -1;
+                w.add_array("counts", &c).unwrap();
+            }),
+            "counts",
+            "negative",
+        ),
+        (
+            "zero-row",
+            Box::new(move |w| {
+                let mut c = good();
+                for j in 0..6 {
+                    c[[2, 3, j]] = 0;
+                }
+                w.add_array("counts", &c).unwrap();
+            }),
+            "counts",
+            "no walkers",
+        ),
+        (
+            "one-time",
+            Box::new(|w| {
+                w.add_array("counts", &Array3::<i64>::from_elem((3, 1, 6), 10))
+                    .unwrap();
+            }),
+            "counts",
+            "at least 2",
+        ),
+        (
+            "nan",
+            Box::new(|w| {
+                let mut c = Array3::<f64>::from_elem((3, 4, 6), 10.0);
+                c[[0, 1, 2]] = f64::NAN;
+                w.add_array("counts", &c).unwrap();
+            }),
+            "counts",
+            "non-finite",
+        ),
+        (
+            "fraction",
+            Box::new(|w| {
+                let mut c = Array3::<f64>::from_elem((3, 4, 6), 10.0);
+                c[[0, 1, 2]] = 2.5;
+                w.add_array("counts", &c).unwrap();
+            }),
+            "counts",
+            "whole number",
+        ),
+        (
+            "positions-without-domain",
+            Box::new(|w| {
+                w.add_array("positions", &Array3::<f64>::zeros((3, 4, 20)))
+                    .unwrap();
+            }),
+            "positions",
+            "domain",
+        ),
+    ];
+    for (name, fill, field, problem) in cases.drain(..) {
+        let p = dir.join(format!("{name}.npz"));
+        write_npz(&p, fill);
+        let res = run(&[
+            "learn",
+            "--data",
+            p.to_str().unwrap(),
+            "--range",
+            "1",
+            "--quiet",
+            "--out",
+            dir.join("m").to_str().unwrap(),
+        ]);
+        let msg = stderr(&res);
+        assert_eq!(res.status.code(), Some(2), "{name}: {msg}");
+        assert!(
+            msg.contains(p.to_str().unwrap()) && msg.contains(field) && msg.contains(problem),
+            "{name}: {msg}"
+        );
+        assert_eq!(msg.trim().lines().count(), 1, "{name}: {msg}");
+    }
+}
+
+/// Trajectories end to end: `simulate --trajectory` writes `counts`, `learn` fits every state
+/// latent and writes `latent.npz` `(N, T+1, nc)`, `predict --experiment` continues a run.
+#[test]
+fn trajectories_learn_and_continue_a_run() {
+    let dir = tmp("learn-runs");
+    let data = dir.join("data");
+    let res = run(&[
+        "simulate",
+        "--system",
+        "advdiff",
+        "--n",
+        "4",
+        "--trajectory",
+        "3",
+        "--nf",
+        "600",
+        "--bins",
+        "8",
+        "--seed",
+        "2",
+        "--quiet",
+        "--out",
+        s(&data),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let file = data.join("trajectory.npz");
+    let model = dir.join("model");
+    let res = run(&[
+        "learn",
+        "--data",
+        s(&file),
+        "--range",
+        "1",
+        "--order",
+        "1",
+        "--quiet",
+        "--out",
+        s(&model),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let mut z = ndarray_npy::NpzReader::new(File::open(model.join("latent.npz")).unwrap()).unwrap();
+    let mean: ndarray::Array3<f64> = z.by_name("mean").unwrap();
+    assert_eq!(mean.shape(), &[4, 4, 8]);
+    let manifest = std::fs::read_to_string(model.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"training\": \"trajectories\""),
+        "{manifest}"
+    );
+    let res = run(&[
+        "predict",
+        "--model",
+        s(&model),
+        "--data",
+        s(&file),
+        "--experiment",
+        "1",
+        "--horizon",
+        "3",
+        "--samples",
+        "50",
+        "--bins",
+        "8",
+        "--quiet",
+        "--out",
+        s(&dir.join("pred")),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let res = run(&[
+        "predict",
+        "--model",
+        s(&model),
+        "--data",
+        s(&file),
+        "--experiment",
+        "4",
+        "--horizon",
+        "3",
+        "--quiet",
+        "--out",
+        s(&dir.join("pred2")),
+    ]);
+    assert_eq!(res.status.code(), Some(2), "{}", stderr(&res));
+    assert!(stderr(&res).contains("experiment"), "{}", stderr(&res));
+}

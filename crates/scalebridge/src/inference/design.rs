@@ -103,7 +103,14 @@ fn next_design_id() -> u64 {
 impl Design {
     /// Evaluates (linearises) the law on every `X0` around `theta`.
     pub fn new(law: &dyn CoarseLaw, data: &TrainingData, theta: &[f64]) -> Self {
-        let (n, nc, l) = (data.n, data.nc, law.len());
+        Self::from_inputs(law, &data.x0, data.nc, theta)
+    }
+
+    /// Evaluates (linearises) the law around `theta` on the input states `inputs` (row-major
+    /// `(n, nc)`): one row per transition, whoever supplies them (controlled experiments' `X0`,
+    /// or states drawn along trajectories).
+    pub fn from_inputs(law: &dyn CoarseLaw, inputs: &[f64], nc: usize, theta: &[f64]) -> Self {
+        let (n, l) = (inputs.len() / nc, law.len());
         let linear = law.is_linear();
         let mut phi = vec![0.0; n * nc * l];
         let mut offset = vec![0.0; n * nc];
@@ -112,7 +119,7 @@ impl Design {
             .enumerate()
             .for_each(|(i, (jac, off))| {
                 let mut mean = vec![0.0; nc];
-                law.linearise_into(data.x0_row(i), theta, &mut mean, jac);
+                law.linearise_into(&inputs[i * nc..(i + 1) * nc], theta, &mut mean, jac);
                 if !linear {
                     for j in 0..nc {
                         let row = &jac[j * l..(j + 1) * l];

@@ -68,18 +68,21 @@ pub fn gamma_expected_log_prior(a0: f64, b0: f64, a: f64, b: f64) -> f64 {
 /// The constant of the likelihood for one experiment: `−nf ln Δy` (positions) or
 /// `ln nf! − Σ_j ln m_j!` (counts).
 pub fn likelihood_constant(data: &TrainingData, i: usize) -> f64 {
-    match data.likelihood_form() {
-        LikelihoodForm::Positions => {
-            let dy = data.domain.map_or(1.0, |d| d.bin_width(data.nc));
-            -(data.nf as f64) * dy.ln()
-        }
+    let dy = data.domain.map_or(1.0, |d| d.bin_width(data.nc));
+    row_constant(
+        data.likelihood_form(),
+        dy,
+        data.nf as f64,
+        data.counts_row(i),
+    )
+}
+
+/// The likelihood constant of one row of counts `m` with `nf` walkers on bins of width `dy`.
+pub fn row_constant(form: LikelihoodForm, dy: f64, nf: f64, m: &[f64]) -> f64 {
+    match form {
+        LikelihoodForm::Positions => -nf * dy.ln(),
         LikelihoodForm::Counts => {
-            ln_gamma(data.nf as f64 + 1.0)
-                - data
-                    .counts_row(i)
-                    .iter()
-                    .map(|m| ln_gamma(m + 1.0))
-                    .sum::<f64>()
+            ln_gamma(nf + 1.0) - m.iter().map(|c| ln_gamma(c + 1.0)).sum::<f64>()
         }
     }
 }
@@ -99,7 +102,6 @@ pub fn elbo(
 ) -> ElboParts {
     let (n, nc) = (data.n, data.nc);
     let nf = data.nf as f64;
-    let ln2pi = (2.0 * PI).ln();
     let mut p = ElboParts::default();
     for i in 0..n {
         let mu = &lat_mean[i * nc..(i + 1) * nc];
@@ -108,11 +110,35 @@ pub fn elbo(
             + likelihood_constant(data, i);
     }
     let sq = expected_sq_residuals(design, stats, q_theta);
+    p.latent_prior = transition_term(&sq, n, q_v);
+    add_parameter_terms(&mut p, q_theta, q_tau, q_v, priors);
+    let half_ln_2pie = 0.5 * (2.0 * PI * E).ln();
+    p.entropy_x = lat_std.iter().map(|s| half_ln_2pie + s.ln()).sum();
+    p
+}
+
+/// `E log p(X|θ,v) = Σ_j [n(−½ ln 2π + ½ E ln v_j) − ½⟨v_j⟩ sq_j]` for `n` transitions per bin
+/// with expected squared residuals `sq_j`.
+pub fn transition_term(sq: &[f64], n: usize, q_v: &QGamma) -> f64 {
+    let ln2pi = (2.0 * PI).ln();
     let (v_mean, v_log) = (q_v.means(), q_v.log_means());
-    for j in 0..nc {
-        let k = if v_mean.len() == 1 { 0 } else { j };
-        p.latent_prior += n as f64 * (-0.5 * ln2pi + 0.5 * v_log[k]) - 0.5 * v_mean[k] * sq[j];
-    }
+    (0..sq.len())
+        .map(|j| {
+            let k = if v_mean.len() == 1 { 0 } else { j };
+            n as f64 * (-0.5 * ln2pi + 0.5 * v_log[k]) - 0.5 * v_mean[k] * sq[j]
+        })
+        .sum()
+}
+
+/// Adds the terms of `θ`, `τ` and `v` (priors and entropies) to `p`.
+pub fn add_parameter_terms(
+    p: &mut ElboParts,
+    q_theta: &QTheta,
+    q_tau: &QGamma,
+    q_v: &QGamma,
+    priors: &Priors,
+) {
+    let ln2pi = (2.0 * PI).ln();
     let (t_mean, t_log) = (q_tau.means(), q_tau.log_means());
     for l in 0..q_theta.mean.len() {
         let second = q_theta.mean[l] * q_theta.mean[l] + q_theta.cov[(l, l)];
@@ -121,15 +147,13 @@ pub fn elbo(
             gamma_expected_log_prior(priors.alpha0, priors.beta0, q_tau.shape[l], q_tau.rate[l]);
         p.entropy_tau += gamma_entropy(q_tau.shape[l], q_tau.rate[l]);
     }
-    for k in 0..v_mean.len() {
+    for k in 0..q_v.shape.len() {
         p.v_prior +=
             gamma_expected_log_prior(priors.gamma0, priors.zeta0, q_v.shape[k], q_v.rate[k]);
         p.entropy_v += gamma_entropy(q_v.shape[k], q_v.rate[k]);
     }
-    let half_ln_2pie = 0.5 * (2.0 * PI * E).ln();
-    p.entropy_x = lat_std.iter().map(|s| half_ln_2pie + s.ln()).sum();
-    p.entropy_theta = q_theta.mean.len() as f64 * half_ln_2pie + 0.5 * q_theta.logdet_cov;
-    p
+    p.entropy_theta =
+        q_theta.mean.len() as f64 * 0.5 * (2.0 * PI * E).ln() + 0.5 * q_theta.logdet_cov;
 }
 
 /// The ELBO terms that depend on `q(θ)` and `q(τ)` (for comparing two candidate `(q(θ), q(τ))`

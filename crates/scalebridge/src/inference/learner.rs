@@ -35,7 +35,7 @@ use rayon::prelude::*;
 /// Monte Carlo draws per experiment for the ELBO on the reference path.
 const ELBO_MC_SAMPLES: usize = 256;
 /// Consecutive settled sweeps required for convergence.
-const SETTLED_SWEEPS: usize = 2;
+pub(crate) const SETTLED_SWEEPS: usize = 2;
 
 /// What the learner reports after each sweep.
 #[derive(Clone, Copy, Debug)]
@@ -52,21 +52,21 @@ pub struct IterationInfo {
 
 /// Ridge `λ` of the least-squares start of a nonlinear law: the initial ARD precision
 /// `⟨τ⟩ = 10⁻²` over the initial noise precision `⟨v⟩ = 1`.
-const START_RIDGE: f64 = 1e-2;
+pub(crate) const START_RIDGE: f64 = 1e-2;
 /// Levenberg–Marquardt iterations of that start.
-const START_MAX_ITER: usize = 100;
+pub(crate) const START_MAX_ITER: usize = 100;
 /// Damped Gauss–Newton iterations of `q(θ)` per sweep for a nonlinear law.
-const INNER_MAX_ITER: usize = 20;
+pub(crate) const INNER_MAX_ITER: usize = 20;
 /// Moves below this many standard deviations skip the damping check.
 const SMALL_MOVE: f64 = 0.1;
 
 /// The standard deviations of `q(θ)`.
-fn sd_of(q: &QTheta) -> Vec<f64> {
+pub(crate) fn sd_of(q: &QTheta) -> Vec<f64> {
     (0..q.mean.len()).map(|k| q.cov[(k, k)].sqrt()).collect()
 }
 
 /// The largest move from `from` to `to`, in standard deviations `sd`.
-fn max_move(to: &[f64], from: &[f64], sd: &[f64]) -> f64 {
+pub(crate) fn max_move(to: &[f64], from: &[f64], sd: &[f64]) -> f64 {
     to.iter()
         .zip(from)
         .zip(sd)
@@ -98,6 +98,11 @@ impl Learner {
     /// A learner with a law family of the caller's.
     pub fn with_law(params: ValidParams, law: Box<dyn CoarseLaw>) -> Self {
         Learner { params, law }
+    }
+
+    /// The checked parameters.
+    pub fn params(&self) -> &ValidParams {
+        &self.params
     }
 
     /// The law family.
@@ -186,7 +191,8 @@ impl Learner {
                 for _ in 0..INNER_MAX_ITER {
                     damp_to_exact_ascent(
                         law,
-                        data,
+                        &data.x0,
+                        nc,
                         &design,
                         &lat_mean,
                         &v_now,
@@ -259,7 +265,8 @@ impl Learner {
                 // raise the exact (not linearised) objective
                 damp_to_exact_ascent(
                     law,
-                    data,
+                    &data.x0,
+                    nc,
                     &design,
                     &lat_mean,
                     &v_means,
@@ -443,6 +450,7 @@ impl Learner {
             likelihood: data.likelihood_form(),
             data_fingerprint: data.fingerprint.clone(),
             params: p.clone(),
+            trajectories: None,
         };
         let to_arr = |v: Vec<f64>| {
             Array2::from_shape_vec((n, nc), v)
@@ -482,9 +490,10 @@ fn theta_objective(
 /// found. A non-finite objective counts as worse. A move of less than [`SMALL_MOVE`] standard
 /// deviations `sd` in every coefficient is kept unchecked: the linearisation is accurate there
 /// (the overshoots this guards against were moves of about one standard deviation).
-fn damp_to_exact_ascent(
+pub(crate) fn damp_to_exact_ascent(
     law: &dyn CoarseLaw,
-    data: &TrainingData,
+    inputs: &[f64],
+    nc: usize,
     design: &Design,
     lat_mean: &[f64],
     v: &[f64],
@@ -496,17 +505,16 @@ fn damp_to_exact_ascent(
     if max_move(theta, from, sd) < SMALL_MOVE {
         return;
     }
-    let nc = data.nc;
     let f0 = theta_objective(lat_mean, &design.predict(from), nc, v, tau, from);
     let step: Vec<f64> = theta.iter().zip(from).map(|(a, b)| a - b).collect();
     let mut t = 1.0;
     for _ in 0..20 {
         let cand: Vec<f64> = from.iter().zip(&step).map(|(a, d)| a + t * d).collect();
-        let means: Vec<Vec<f64>> = (0..data.n)
-            .into_par_iter()
-            .map(|i| {
+        let means: Vec<Vec<f64>> = inputs
+            .par_chunks(nc)
+            .map(|x| {
                 let mut m = vec![0.0; nc];
-                law.mean_into(data.x0_row(i), &cand, &mut m);
+                law.mean_into(x, &cand, &mut m);
                 m
             })
             .collect();

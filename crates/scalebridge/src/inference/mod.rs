@@ -13,6 +13,7 @@
 //! | [`elbo`] | the evidence lower bound with every constant |
 //! | [`learner`] | the coordinate-ascent loop |
 //! | [`posterior`] | the immutable fitted [`Posterior`] that everything downstream consumes |
+//! | [`trajectory`] | learning from trajectories: every coarse state latent (SPEC A.10) |
 
 pub mod data;
 pub mod design;
@@ -22,6 +23,7 @@ pub mod latent;
 pub mod learner;
 pub mod params;
 pub mod posterior;
+pub mod trajectory;
 pub mod updates;
 
 #[cfg(test)]
@@ -30,4 +32,5 @@ mod elbo_check;
 pub use data::{LikelihoodForm, TrainingData};
 pub use learner::{IterationInfo, Learner};
 pub use params::{DEFAULT_TOL, LatentMethod, LearnerParams, Priors, ValidParams};
-pub use posterior::{Latent, NoiseVar, Posterior};
+pub use posterior::{Latent, NoiseVar, Posterior, TrainingRuns};
+pub use trajectory::{LatentTrajectories, TrajectoryData};

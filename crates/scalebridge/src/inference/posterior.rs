@@ -114,6 +114,21 @@ pub struct Posterior {
     pub data_fingerprint: String,
     /// The learner's parameters.
     pub params: LearnerParams,
+    /// When learned from trajectories (SPEC A.10): their shape (`N` is then the number of
+    /// transitions `runs·steps`, `nf` the mean number of walkers per observation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trajectories: Option<TrainingRuns>,
+}
+
+/// The shape of the trajectories a model was learned from.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingRuns {
+    /// Runs.
+    pub runs: usize,
+    /// Coarse steps per run `T`.
+    pub steps: usize,
+    /// The learned variance `σ0²` of the start prior `X_{i,0} ~ N(0, σ0² I)`.
+    pub start_prior_var: f64,
 }
 
 /// Latent-state posteriors `q(X_i)`: means and standard deviations, `(N, nc)`.
@@ -366,6 +381,17 @@ impl Posterior {
             self.nc,
             self.nf,
             self.law.summary()
+        );
+        let _ = writeln!(
+            s,
+            "data:   {}",
+            match &self.trajectories {
+                Some(r) => format!(
+                    "{} trajectories of {} steps, every coarse state latent ({} transitions)",
+                    r.runs, r.steps, self.n
+                ),
+                None => format!("{} controlled one-step experiments (X0 known)", self.n),
+            }
         );
         let _ = writeln!(
             s,

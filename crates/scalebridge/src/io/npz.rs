@@ -6,7 +6,7 @@ use super::atomic::write_atomic;
 use crate::error::{Error, Result};
 use ndarray::{Array1, ArrayBase, Data, Dimension};
 use ndarray_npy::{
-    NpzReader, NpzWriter, ReadNpyError, ReadNpyExt, ReadableElement, WritableElement,
+    NpzReader, NpzWriter, ReadNpyError, ReadNpyExt, ReadNpzError, ReadableElement, WritableElement,
 };
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
@@ -86,6 +86,27 @@ impl NpzIn {
         self.z
             .by_name(name)
             .map_err(|e| Error::data(&self.path, name, format!("expected {expected}: {e}")))
+    }
+
+    /// The names of the arrays in the archive (without `.npy`).
+    pub fn names(&mut self) -> Result<Vec<String>> {
+        Ok(self
+            .z
+            .names()
+            .map_err(|e| Error::data(&self.path, "(npz)", e.to_string()))?
+            .into_iter()
+            .map(|n| n.strip_suffix(".npy").map(str::to_owned).unwrap_or(n))
+            .collect())
+    }
+
+    /// Reads array `name` with the reader's own error (for trying several dtypes in turn).
+    pub fn raw<S, D>(&mut self, name: &str) -> std::result::Result<ArrayBase<S, D>, ReadNpzError>
+    where
+        S: ndarray::DataOwned,
+        S::Elem: ReadableElement,
+        D: Dimension,
+    {
+        self.z.by_name(name)
     }
 
     /// An error about array `name` of this file.

@@ -30,6 +30,14 @@ pub trait CoarseLaw: Send + Sync + fmt::Debug {
     fn mean_into(&self, x: &[f64], theta: &[f64], out: &mut [f64]);
     /// `μ(X; θ)` into `mean` and `∂μ_j/∂θ_l` into `jac` (`nc × L`, row-major).
     fn linearise_into(&self, x: &[f64], theta: &[f64], mean: &mut [f64], jac: &mut [f64]);
+    /// `∂μ_j/∂X_k` at `(X, θ)` into `jac` (`nc × nc`, row-major): what a learner whose input
+    /// states are latent (trajectories, SPEC A.10) needs. The default takes central differences
+    /// of [`CoarseLaw::mean_into`] with steps `h_k = 10⁻⁵ (1 + |X_k|)` (truncation error
+    /// O(h²) ≈ 10⁻¹⁰ relative for the smooth families here); a family may supply the exact
+    /// Jacobian instead.
+    fn jacobian_x_into(&self, x: &[f64], theta: &[f64], jac: &mut [f64]) {
+        finite_difference_jacobian(self, x, theta, jac);
+    }
     /// How to rebuild the family from `posterior.json`.
     fn spec(&self) -> LawSpec;
     /// The equation's first line: the form of the law in words and symbols.
@@ -39,5 +47,29 @@ pub trait CoarseLaw: Send + Sync + fmt::Debug {
     /// list says it all.
     fn table(&self, _theta: &[f64], _cov: &[Vec<f64>], _nc: usize) -> Option<String> {
         None
+    }
+}
+
+/// `∂μ_j/∂X_k` by central differences of [`CoarseLaw::mean_into`], steps
+/// `h_k = 10⁻⁵ (1 + |X_k|)`.
+pub fn finite_difference_jacobian<L: CoarseLaw + ?Sized>(
+    law: &L,
+    x: &[f64],
+    theta: &[f64],
+    jac: &mut [f64],
+) {
+    let nc = x.len();
+    let mut xp = x.to_vec();
+    let (mut up, mut down) = (vec![0.0; nc], vec![0.0; nc]);
+    for k in 0..nc {
+        let h = 1e-5 * (1.0 + x[k].abs());
+        xp[k] = x[k] + h;
+        law.mean_into(&xp, theta, &mut up);
+        xp[k] = x[k] - h;
+        law.mean_into(&xp, theta, &mut down);
+        xp[k] = x[k];
+        for j in 0..nc {
+            jac[j * nc + k] = (up[j] - down[j]) / (2.0 * h);
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! term, …) by implementing [`FeatureFamily`] and pushing it onto a [`FeatureLibrary`]; nothing
 //! downstream needs to change.
 
-use super::family::CoarseLaw;
+use super::family::{CoarseLaw, finite_difference_jacobian};
 use super::spec::LawSpec;
 use crate::error::Result;
 use std::fmt;
@@ -22,6 +22,12 @@ pub trait FeatureFamily: Send + Sync + fmt::Debug {
     /// Raw (uncentred) features of bin `j` of the state `x`, written into `out` (`len()` values).
     /// Indices are periodic in `x.len()`.
     fn eval_bin(&self, x: &[f64], j: usize, out: &mut [f64]);
+    /// Adds `Σ_l θ_l ∂φ_l^(j)/∂X` (before centring across bins) to `out` (`nc` values), where
+    /// `theta` holds this family's coefficients; returns `false` when the family has no exact
+    /// derivative (the library then takes finite differences).
+    fn add_gradient(&self, _x: &[f64], _j: usize, _theta: &[f64], _out: &mut [f64]) -> bool {
+        false
+    }
     /// Checks that the family can be evaluated on `nc` bins (e.g. a stencil that does not wrap
     /// onto itself).
     fn check(&self, _nc: usize) -> Result<()> {
@@ -129,6 +135,28 @@ impl CoarseLaw for FeatureLibrary {
         let design = self.design(x);
         for (o, row) in out.iter_mut().zip(design.chunks_exact(l)) {
             *o = row.iter().zip(theta).map(|(a, b)| a * b).sum();
+        }
+    }
+    fn jacobian_x_into(&self, x: &[f64], theta: &[f64], jac: &mut [f64]) {
+        let nc = x.len();
+        jac.fill(0.0);
+        for j in 0..nc {
+            let row = &mut jac[j * nc..(j + 1) * nc];
+            let mut offset = 0;
+            for fam in &self.families {
+                let n = fam.len();
+                if !fam.add_gradient(x, j, &theta[offset..offset + n], row) {
+                    return finite_difference_jacobian(self, x, theta, jac);
+                }
+                offset += n;
+            }
+        }
+        // the features are centred across bins: so is each column of the Jacobian
+        for k in 0..nc {
+            let mean = (0..nc).map(|j| jac[j * nc + k]).sum::<f64>() / nc as f64;
+            for j in 0..nc {
+                jac[j * nc + k] -= mean;
+            }
         }
     }
     fn linearise_into(&self, x: &[f64], theta: &[f64], mean: &mut [f64], jac: &mut [f64]) {

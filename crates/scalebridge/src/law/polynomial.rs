@@ -3,6 +3,11 @@
 use super::features::{FeatureFamily, FeatureLibrary, at, offset_name};
 use crate::error::{Error, Result};
 
+/// The index of bin `j + m` (periodic).
+fn index(nc: usize, j: usize, m: i64) -> usize {
+    (j as i64 + m).rem_euclid(nc as i64) as usize
+}
+
 fn check_range(range: usize, nc: usize) -> Result<()> {
     if 2 * range + 1 > nc {
         return Err(Error::param(
@@ -34,6 +39,13 @@ impl FeatureFamily for FirstOrder {
         for (o, k) in out.iter_mut().zip(-m..=m) {
             *o = at(x, j, k);
         }
+    }
+    fn add_gradient(&self, x: &[f64], j: usize, theta: &[f64], out: &mut [f64]) -> bool {
+        let m = self.range as i64;
+        for (t, k) in theta.iter().zip(-m..=m) {
+            out[index(x.len(), j, k)] += t;
+        }
+        true
     }
     fn check(&self, nc: usize) -> Result<()> {
         check_range(self.range, nc)
@@ -73,6 +85,14 @@ impl FeatureFamily for SecondOrder {
             *o = at(x, j, a) * at(x, j, b);
         }
     }
+    fn add_gradient(&self, x: &[f64], j: usize, theta: &[f64], out: &mut [f64]) -> bool {
+        let nc = x.len();
+        for (t, (a, b)) in theta.iter().zip(self.pairs()) {
+            out[index(nc, j, a)] += t * at(x, j, b);
+            out[index(nc, j, b)] += t * at(x, j, a);
+        }
+        true
+    }
     fn check(&self, nc: usize) -> Result<()> {
         check_range(self.range, nc)
     }
@@ -97,6 +117,22 @@ impl FeatureLibrary {
 #[cfg(test)]
 mod tests {
     use crate::law::FeatureLibrary;
+
+    /// The exact Jacobian in `X` equals central differences of the mean.
+    #[test]
+    fn jacobian_in_x_matches_finite_differences() {
+        use crate::law::CoarseLaw;
+        let lib = FeatureLibrary::polynomial(2, 2).unwrap();
+        let x: Vec<f64> = (0..7).map(|k| (k as f64 * 1.3).sin()).collect();
+        let theta: Vec<f64> = (0..lib.len()).map(|k| (k as f64 * 0.7).cos()).collect();
+        let mut exact = vec![0.0; 49];
+        let mut fd = vec![0.0; 49];
+        lib.jacobian_x_into(&x, &theta, &mut exact);
+        crate::law::family::finite_difference_jacobian(&lib, &x, &theta, &mut fd);
+        for (a, b) in exact.iter().zip(&fd) {
+            assert!((a - b).abs() < 1e-8, "{a} vs {b}");
+        }
+    }
 
     #[test]
     fn counts_and_names() {

@@ -1,23 +1,28 @@
-//! `learn`: fit the sparse Bayesian state-space model to controlled experiments.
+//! `learn`: fit the sparse Bayesian state-space model to controlled experiments or trajectories.
 
 use super::Progress;
 use crate::error::Result;
-use crate::inference::{Learner, LearnerParams, Posterior, TrainingData};
+use crate::inference::trajectory::holds_trajectories;
+use crate::inference::{Learner, LearnerParams, Posterior, TrainingData, TrajectoryData};
 use crate::io::{Manifest, OutputDir};
 use crate::walkers::Domain;
+use ndarray::Array2;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// What to learn from which data.
 #[derive(Clone, Debug)]
 pub struct LearnJob {
-    /// `.npz` with `X0` and `counts` (and optionally `domain`).
+    /// `.npz` with `X0` and `counts` (and optionally `domain`), or trajectories: `counts`
+    /// `(N, T+1, nc)` or `positions` `(N, T+1, nf)`.
     pub data: PathBuf,
     /// The learner's parameters (checked by the job).
     pub params: LearnerParams,
     /// The periodic interval when the data have none (or to check theirs).
     pub domain: Option<Domain>,
+    /// Coarse bins for trajectories given as `positions` only.
+    pub nc: Option<usize>,
     /// Output directory.
     pub out: PathBuf,
 }
@@ -46,6 +51,16 @@ pub struct ModelManifest {
     pub parameters: LearnerParams,
     /// Wall time of the fit.
     pub seconds: f64,
+    /// What the law was learned from: `experiments` (controlled, one step) or `trajectories`.
+    #[serde(default = "experiments")]
+    pub training: String,
+    /// Trajectories: runs and coarse steps per run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<usize>,
+}
+
+fn experiments() -> String {
+    "experiments".to_owned()
 }
 
 /// The outcome of [`learn`].
@@ -58,16 +73,55 @@ pub struct Learned {
 }
 
 /// Learns the law and writes `out/posterior.json`, `out/latent.npz`, `out/manifest.json`
-/// (all three or none).
+/// (all three or none). The data are controlled experiments (`X0`, `counts (N, nc)`) or
+/// trajectories (`counts (N, T+1, nc)` or `positions`); trajectories of one step that come with
+/// their `X0` are controlled experiments and are learned as such.
 pub fn learn(job: &LearnJob, progress: &dyn Progress) -> Result<Learned> {
     let params = job.params.clone().check()?;
-    let data = TrainingData::from_npz(&job.data, job.domain)?;
     let learner = Learner::new(params)?;
+    if holds_trajectories(&job.data)? {
+        let runs = TrajectoryData::from_npz(&job.data, job.domain, job.nc)?;
+        match one_step_experiments(&job.data, &runs)? {
+            Some(data) => learn_experiments(job, &learner, &data, progress),
+            None => learn_trajectories(job, &learner, &runs, progress),
+        }
+    } else {
+        let data = TrainingData::from_npz(&job.data, job.domain)?;
+        learn_experiments(job, &learner, &data, progress)
+    }
+}
+
+/// One-step trajectories with `X0`: the controlled experiments they are.
+fn one_step_experiments(path: &Path, runs: &TrajectoryData) -> Result<Option<TrainingData>> {
+    if runs.steps != 1 {
+        return Ok(None);
+    }
+    let mut z = crate::io::NpzIn::open(path)?;
+    if !z.names()?.iter().any(|n| n == "X0") {
+        return Ok(None);
+    }
+    let x0: Array2<f64> = z.array("X0", "float64 (N, nc)")?;
+    let (n, nc) = (runs.n, runs.nc);
+    let mut after = Array2::<i64>::zeros((n, nc));
+    for i in 0..n {
+        for (j, c) in runs.counts_at(i, 1).iter().enumerate() {
+            after[(i, j)] = *c as i64;
+        }
+    }
+    TrainingData::new(&x0, &after, runs.domain, runs.dt, path).map(Some)
+}
+
+fn learn_experiments(
+    job: &LearnJob,
+    learner: &Learner,
+    data: &TrainingData,
+    progress: &dyn Progress,
+) -> Result<Learned> {
     learner.law().check(data.nc)?;
     let out = OutputDir::stage(&job.out)?;
     let started = Instant::now();
     progress.start("learning", job.params.max_iter as u64);
-    let (posterior, latent) = learner.fit(&data, &mut |info| {
+    let (posterior, latent) = learner.fit(data, &mut |info| {
         progress.inc(1);
         progress.message(&format!("ELBO {:.6e}", info.elbo));
     })?;
@@ -86,6 +140,45 @@ pub fn learn(job: &LearnJob, progress: &dyn Progress) -> Result<Learned> {
         nf: data.nf,
         parameters: posterior.params.clone(),
         seconds,
+        training: experiments(),
+        steps: None,
+    };
+    Manifest::new("learn", fields).write(out.staged())?;
+    out.commit()?;
+    Ok(Learned { posterior, seconds })
+}
+
+fn learn_trajectories(
+    job: &LearnJob,
+    learner: &Learner,
+    data: &TrajectoryData,
+    progress: &dyn Progress,
+) -> Result<Learned> {
+    learner.law().check(data.nc)?;
+    let out = OutputDir::stage(&job.out)?;
+    let started = Instant::now();
+    progress.start("learning", job.params.max_iter as u64);
+    let (posterior, latent) = learner.fit_trajectories(data, &mut |info| {
+        progress.inc(1);
+        progress.message(&format!("ELBO {:.6e}", info.elbo));
+    })?;
+    progress.finish();
+    let seconds = started.elapsed().as_secs_f64();
+    crate::io::write_json(&out.path("posterior.json"), &posterior)?;
+    latent.write_npz(&out.path("latent.npz"))?;
+    let fields = ModelManifest {
+        data: job.data.display().to_string(),
+        data_fingerprint: data.fingerprint.clone(),
+        domain: data.domain.map(|d| [d.ymin, d.ymax]),
+        dt: data.dt,
+        seed: job.params.seed,
+        n: data.n,
+        nc: data.nc,
+        nf: posterior.nf,
+        parameters: posterior.params.clone(),
+        seconds,
+        training: "trajectories".to_owned(),
+        steps: Some(data.steps),
     };
     Manifest::new("learn", fields).write(out.staged())?;
     out.commit()?;

@@ -4,7 +4,9 @@
 use super::Progress;
 use super::learn::ModelManifest;
 use crate::error::{Error, Result};
-use crate::inference::{Latent, Posterior, TrainingData};
+use crate::inference::{
+    Latent, LatentTrajectories, Posterior, TrainingData, TrainingRuns, TrajectoryData,
+};
 use crate::io::{Manifest, OutputDir, read_npy_f64_1d};
 use crate::limits::{array_bytes, require_memory};
 use crate::prediction::{
@@ -224,32 +226,35 @@ pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
             check_positions(&x, &domain, &path.display().to_string())?;
             (Start::from_counts(&bin_counts(&x, &domain, nc)), x.len())
         }
-        StartFrom::Experiment { data, experiment } => {
-            let d = TrainingData::from_npz(data, Some(domain))?;
-            if d.fingerprint != posterior.data_fingerprint {
-                return Err(Error::data(
-                    data,
-                    "X0",
-                    "is not the data the model was learned on (fingerprints differ)",
-                ));
+        StartFrom::Experiment { data, experiment } => match posterior.trajectories {
+            Some(shape) => continue_run(job, data, *experiment, shape, domain, nc, posterior)?,
+            None => {
+                let d = TrainingData::from_npz(data, Some(domain))?;
+                if d.fingerprint != posterior.data_fingerprint {
+                    return Err(Error::data(
+                        data,
+                        "X0",
+                        "is not the data the model was learned on (fingerprints differ)",
+                    ));
+                }
+                if *experiment >= d.n {
+                    return Err(Error::param(
+                        "experiment",
+                        experiment,
+                        &format!("< N = {}", d.n),
+                    ));
+                }
+                let latent = Latent::read_npz(&job.model.join("latent.npz"), d.n, nc)?;
+                (
+                    Start::Experiment {
+                        x0: d.x0_row(*experiment).to_vec(),
+                        mean: latent.mean.row(*experiment).to_vec(),
+                        std: latent.std.row(*experiment).to_vec(),
+                    },
+                    d.nf,
+                )
             }
-            if *experiment >= d.n {
-                return Err(Error::param(
-                    "experiment",
-                    experiment,
-                    &format!("< N = {}", d.n),
-                ));
-            }
-            let latent = Latent::read_npz(&job.model.join("latent.npz"), d.n, nc)?;
-            (
-                Start::Experiment {
-                    x0: d.x0_row(*experiment).to_vec(),
-                    mean: latent.mean.row(*experiment).to_vec(),
-                    std: latent.std.row(*experiment).to_vec(),
-                },
-                d.nf,
-            )
-        }
+        },
     };
     let reference = job
         .reference
@@ -369,4 +374,48 @@ pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
         dt,
         reference,
     })
+}
+
+/// The start of a prediction that continues run `experiment` of the trajectories a model was
+/// learned on: its last latent state `q(X_{I,T})` (marginal means and standard deviations from
+/// `latent.npz`), with the walkers observed then. Times of the prediction count from that
+/// state.
+fn continue_run(
+    job: &PredictJob,
+    data: &Path,
+    experiment: usize,
+    shape: TrainingRuns,
+    domain: Domain,
+    nc: usize,
+    posterior: &Posterior,
+) -> Result<(Start, usize)> {
+    let d = TrajectoryData::from_npz(data, Some(domain), Some(nc))?;
+    if d.fingerprint != posterior.data_fingerprint {
+        return Err(Error::data(
+            data,
+            "counts",
+            "are not the trajectories the model was learned on (fingerprints differ)",
+        ));
+    }
+    if experiment >= d.n {
+        return Err(Error::param(
+            "experiment",
+            experiment,
+            &format!("< N = {} runs", d.n),
+        ));
+    }
+    let t1 = shape.steps + 1;
+    let latent = LatentTrajectories::read_npz(&job.model.join("latent.npz"), d.n, t1, nc)?;
+    let last = |a: &ndarray::Array3<f64>| -> Vec<f64> {
+        (0..nc).map(|j| a[(experiment, t1 - 1, j)]).collect()
+    };
+    let mut mean = last(&latent.mean);
+    crate::math::centre(&mut mean);
+    Ok((
+        Start::Inferred {
+            mean,
+            std: last(&latent.std),
+        },
+        d.nf_at(experiment, shape.steps) as usize,
+    ))
 }

@@ -415,6 +415,7 @@ pub fn run(
                 data: out.join("data/experiments.npz"),
                 params,
                 domain: None,
+                nc: None,
                 out: dir.clone(),
             },
             &super::Silent,

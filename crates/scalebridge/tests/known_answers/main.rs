@@ -10,4 +10,5 @@ mod kernel_law;
 mod learn;
 mod stats;
 mod synthetic;
+mod trajectories;
 mod unseen;

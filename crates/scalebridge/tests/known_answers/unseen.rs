@@ -135,6 +135,25 @@ struct Outcome {
     elbo: f64,
 }
 
+/// Writes trajectories' `counts` `(N, T+1, nc)` and `domain` compressed (what a user's
+/// simulator of runs would write).
+fn write_runs(path: &Path, counts: &ndarray::Array3<i64>, domain: Domain) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = ndarray_npy::NpzWriter::new_compressed(file);
+    w.add_array("counts", counts).unwrap();
+    w.add_array("domain", &ndarray::arr1(&[domain.ymin, domain.ymax]))
+        .unwrap();
+    w.finish().unwrap();
+}
+
+/// What the law is learned from: 64 one-step experiments, or 16 runs of 8 steps (the same
+/// number of transitions, issue 12).
+#[derive(Clone, Copy, PartialEq)]
+enum Training {
+    Experiments,
+    Trajectories,
+}
+
 fn study(
     name: &str,
     system: &dyn FineSystem,
@@ -142,8 +161,33 @@ fn study(
     initial: &dyn Fn(usize) -> f64,
     family: &str,
 ) -> Outcome {
-    let dir =
-        std::env::temp_dir().join(format!("sb-unseen-{name}-{family}-{}", std::process::id()));
+    study_from(
+        name,
+        system,
+        amplitude,
+        initial,
+        family,
+        Training::Experiments,
+    )
+}
+
+fn study_from(
+    name: &str,
+    system: &dyn FineSystem,
+    amplitude: f64,
+    initial: &dyn Fn(usize) -> f64,
+    family: &str,
+    training: Training,
+) -> Outcome {
+    let tag = if training == Training::Trajectories {
+        "runs"
+    } else {
+        "exp"
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "sb-unseen-{name}-{family}-{tag}-{}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let domain = system.domain();
     let lift = SoftmaxLift { domain };
@@ -152,9 +196,25 @@ fn study(
         corr_min: 0.25,
         corr_max: NC as f64 / 4.0,
     };
-    let e = run_controlled(system, &lift, &field, NC, NF, 64, 21, &|_| {}).unwrap();
-    let data = dir.join("experiments.npz");
-    write_compressed(&data, &e.x0, &e.counts);
+    let data = dir.join("data.npz");
+    if training == Training::Trajectories {
+        let runs = run_trajectories(
+            system,
+            &lift,
+            &Start::Random(field),
+            NC,
+            NF,
+            16,
+            8,
+            21,
+            &|_| {},
+        )
+        .unwrap();
+        write_runs(&data, &runs.counts, domain);
+    } else {
+        let e = run_controlled(system, &lift, &field, NC, NF, 64, 21, &|_| {}).unwrap();
+        write_compressed(&data, &e.x0, &e.counts);
+    }
     let options = match family {
         "kernel" => LawOptions {
             hop: Some(2),
@@ -172,6 +232,7 @@ fn study(
             params: scalebridge::inference::LearnerParams::default()
                 .law(options.spec(family).unwrap()),
             domain: None,
+            nc: None,
             out: dir.join("model"),
         },
         &Silent,
@@ -218,7 +279,7 @@ fn study(
         .collect::<Vec<_>>();
     for (b, c, err, area) in &rows {
         eprintln!(
-            "{name} ({family}, ELBO {:.1}): {b} bins: coverage {c:.3}, rel L1 error {err:.3}, band area {area:.2}",
+            "{name} ({family}, {tag}, ELBO {:.1}): {b} bins: coverage {c:.3}, rel L1 error {err:.3}, band area {area:.2}",
             learned.posterior.elbo
         );
     }
@@ -306,4 +367,42 @@ fn kernel_law_predicts_nonlinear_diffusion_with_empty_bins() {
     let k = study("density-hop", &sys, 2.5, &start, "kernel");
     let p = study("density-hop", &sys, 2.5, &start, "polynomial");
     assert_bars("density-hop", &k, &p);
+}
+
+/// Issue 12, done-when 3, on the heterogeneous medium: the kernel law learned from 16
+/// trajectories of 8 steps (a compressed `.npz` with `counts` and `domain`) predicts 20 Δt from a
+/// new fine state with a mean relative L1 error ≤ 0.10 on the model's 24 bins and a band area
+/// ≤ 0.8 of the mass, and with a smaller error and a higher coverage than the same law learned
+/// from 64 one-step experiments (the same number of transitions). Measured: 24 bins error 0.099,
+/// coverage 0.897 (one-step: 0.156, 0.729); the issue's 90% coverage is not quite reached, and
+/// the density-hop system (empty bins) does not converge from trajectories yet (a hop
+/// probability's log-odds run off to −∞): both in `docs/learning.md`.
+#[test]
+fn kernel_law_from_trajectories_beats_one_step_training() {
+    let domain = Domain::default();
+    let sys = HeteroDrift { domain, steps: 100 };
+    let start = bump(domain, 2.0, -0.3);
+    let runs = study_from(
+        "hetero-drift",
+        &sys,
+        2.0,
+        &start,
+        "kernel",
+        Training::Trajectories,
+    );
+    let one = study("hetero-drift", &sys, 2.0, &start, "kernel");
+    for (&(bins, cov, err, area), &(_, cov1, err1, _)) in runs.rows.iter().zip(&one.rows) {
+        if bins == NC {
+            assert!(err <= 0.10, "{bins} bins: error {err:.3} > 0.10");
+        }
+        assert!(area <= 0.8, "{bins} bins: band area {area:.2} > 0.8");
+        assert!(
+            err < err1,
+            "{bins} bins: error {err:.3} not below one-step {err1:.3}"
+        );
+        assert!(
+            cov > cov1,
+            "{bins} bins: coverage {cov:.3} not above one-step {cov1:.3}"
+        );
+    }
 }

@@ -10,7 +10,7 @@ use crate::math::centre;
 use crate::rng::{purpose, stream};
 use crate::walkers::initial::SmoothRandomField;
 use crate::walkers::lift::LiftMap;
-use crate::walkers::restrict::check_positions;
+use crate::walkers::restrict::{bin_counts_into, check_positions};
 use crate::walkers::systems::{FineState, FineSystem};
 use ndarray::{Array2, Array3};
 use rayon::prelude::*;
@@ -35,6 +35,11 @@ pub struct Trajectories {
     pub positions: Array3<f64>,
     /// The centred coarse initial states `(N, nc)`, unless the runs started from a fine state.
     pub x0: Option<Array2<f64>>,
+    /// The positions binned on the `nc` coarse bins, `(N, T+1, nc)`: what learning from
+    /// trajectories reads.
+    pub counts: Array3<i64>,
+    /// The periodic interval `[ymin, ymax]`.
+    pub domain: [f64; 2],
 }
 
 /// Runs `n` trajectories of `horizon` coarse steps, in parallel over runs. Run `r` draws from
@@ -125,22 +130,36 @@ pub fn run_trajectories(
         Some(Array2::from_shape_vec((n, nc), v).map_err(shape_err)?)
     };
     let flat: Vec<f64> = runs.into_iter().flat_map(|(_, p)| p).collect();
+    let steps = horizon + 1;
+    let mut counts = Array3::<i64>::zeros((n, steps, nc));
+    let mut buf = vec![0i64; nc];
+    for (k, row) in flat.chunks(nf.max(1)).enumerate() {
+        bin_counts_into(row, &domain, &mut buf);
+        for (j, &c) in buf.iter().enumerate() {
+            counts[(k / steps, k % steps, j)] = c;
+        }
+    }
     Ok(Trajectories {
         t: (0..=horizon)
             .map(|k| k as f64 * system.coarse_dt())
             .collect(),
         positions: Array3::from_shape_vec((n, horizon + 1, nf), flat).map_err(shape_err)?,
         x0,
+        counts,
+        domain: [domain.ymin, domain.ymax],
     })
 }
 
 impl Trajectories {
-    /// Writes `trajectory.npz`: `t` `(T+1,)`, `positions` `(N, T+1, nf)`, and `X0` `(N, nc)`
-    /// when the runs did not start from a fine state.
+    /// Writes `trajectory.npz`: `t` `(T+1,)`, `positions` `(N, T+1, nf)`, `counts`
+    /// `(N, T+1, nc)`, `domain` `(2,)`, and `X0` `(N, nc)` when the runs did not start from a
+    /// fine state.
     pub fn write_npz(&self, path: &std::path::Path) -> Result<()> {
         crate::io::write_npz(path, |w| {
             w.add("t", &ndarray::Array1::from(self.t.clone()))?;
             w.add("positions", &self.positions)?;
+            w.add("counts", &self.counts)?;
+            w.add("domain", &ndarray::Array1::from(self.domain.to_vec()))?;
             if let Some(x0) = &self.x0 {
                 w.add("X0", x0)?;
             }

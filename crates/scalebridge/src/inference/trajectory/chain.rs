@@ -1,0 +1,829 @@
+//! One run's latent chain `X_0..X_T` (SPEC A.10): a Gaussian `q(X_{0..T}) = N(m, Λ⁻¹)` whose
+//! precision `Λ` is block-tridiagonal in `t` with dense `nc × nc` blocks, fitted by
+//! Newton/Laplace steps on the chain.
+//!
+//! With the law linearised around the means (`μ(X_t) ≈ μ(m_t) + J_t (X_t − m_t)`,
+//! `J_t = ∂μ/∂X` at `m_t` and `⟨θ⟩`) and the likelihood under the Jensen bound, the part of
+//! the ELBO that depends on `q(X_i)` is
+//!
+//! ```text
+//! F_i = Σ_t [c_tᵀm_t − n_t ln Σ_k e^{m_tk + C_tt,kk/2}] − ½ Σ_{t<T} r_tᵀ V r_t − ½ tr(A C)
+//!       − (|m_0|² + tr C_00)/(2σ0²) + ½ ln|C| + const,        r_t = m_{t+1} − μ(m_t)
+//! ```
+//!
+//! where `A` is the Gauss–Newton precision of the transitions and the start prior: blocks
+//! `V` at `(t+1, t+1)`, `J_tᵀ V J_t` at `(t, t)`, `−V J_t` at `(t+1, t)`, and `I/σ0²` at
+//! `(0, 0)`. Its maximiser over `C` for fixed means is `C⁻¹ = Λ = A + diag(n_t ρ̃_t)`
+//! (`ρ̃_t = softmax(m_t + diag C_tt/2)`, a fixed point iterated to convergence); over `m` for
+//! fixed `C`, Newton steps with the Hessian `A + n_t (diag ρ̃_t − ρ̃_t ρ̃_tᵀ)` and a line search
+//! on `F_i`. The `m`-dependence of `J_t` inside `tr(A C)` and the uncertainty of `θ` in the
+//! latent update (`tr(Sθ G)`, a term of order `L/(N T)` of the residuals) are not
+//! differentiated: that is the linearisation. The law is always evaluated on the centred input
+//! (`μ(P X)`, `P` the centring projector), as prediction does.
+//!
+//! Everything is O(T·nc³) per run: a block Cholesky `Λ = L Lᵀ` (diagonal blocks `L_t`,
+//! sub-diagonal blocks `B_t`), its solves, draws `m + L⁻ᵀ ε`, `ln|Λ|`, and the diagonal
+//! blocks of `C = Λ⁻¹` by the backward recursion `C_TT = L_T⁻ᵀ L_T⁻¹`,
+//! `C_tt = L_t⁻ᵀ (I + B_tᵀ C_{t+1,t+1} B_t) L_t⁻¹`.
+
+use crate::error::{Error, Result};
+use crate::law::CoarseLaw;
+use crate::math::{centre, log_sum_exp, softmax_into};
+
+/// Lower Cholesky factor of the `n × n` row-major SPD matrix `a`, in place (the upper triangle
+/// is zeroed); `Err(k)` names the first pivot that is not positive.
+fn cholesky(a: &mut [f64], n: usize) -> std::result::Result<(), usize> {
+    for j in 0..n {
+        let mut d = a[j * n + j];
+        for k in 0..j {
+            d -= a[j * n + k] * a[j * n + k];
+        }
+        if !(d > 0.0 && d.is_finite()) {
+            return Err(j);
+        }
+        let d = d.sqrt();
+        a[j * n + j] = d;
+        for i in j + 1..n {
+            let mut s = a[i * n + j];
+            for k in 0..j {
+                s -= a[i * n + k] * a[j * n + k];
+            }
+            a[i * n + j] = s / d;
+        }
+        for k in j + 1..n {
+            a[j * n + k] = 0.0;
+        }
+    }
+    Ok(())
+}
+
+/// `x ← L⁻¹ x`.
+fn solve_lower(l: &[f64], n: usize, x: &mut [f64]) {
+    for i in 0..n {
+        let mut s = x[i];
+        for k in 0..i {
+            s -= l[i * n + k] * x[k];
+        }
+        x[i] = s / l[i * n + i];
+    }
+}
+
+/// `x ← L⁻ᵀ x`.
+fn solve_lower_t(l: &[f64], n: usize, x: &mut [f64]) {
+    for i in (0..n).rev() {
+        let mut s = x[i];
+        for k in i + 1..n {
+            s -= l[k * n + i] * x[k];
+        }
+        x[i] = s / l[i * n + i];
+    }
+}
+
+/// A block-tridiagonal symmetric matrix: diagonal blocks `(t, t)` and sub-diagonal blocks
+/// `(t+1, t)`, each `nc × nc` row-major.
+#[derive(Clone, Debug)]
+pub struct BlockTridiagonal {
+    /// Block size.
+    pub nc: usize,
+    /// Number of diagonal blocks `T + 1`.
+    pub t1: usize,
+    /// Diagonal blocks, `(T+1)·nc²`.
+    pub diag: Vec<f64>,
+    /// Sub-diagonal blocks `(t+1, t)`, `T·nc²`.
+    pub sub: Vec<f64>,
+}
+
+/// The block Cholesky factor of a [`BlockTridiagonal`].
+#[derive(Clone, Debug)]
+pub struct BlockCholesky {
+    nc: usize,
+    t1: usize,
+    l: Vec<f64>,
+    b: Vec<f64>,
+}
+
+impl BlockTridiagonal {
+    fn zeros(nc: usize, t1: usize) -> Self {
+        BlockTridiagonal {
+            nc,
+            t1,
+            diag: vec![0.0; t1 * nc * nc],
+            sub: vec![0.0; t1.saturating_sub(1) * nc * nc],
+        }
+    }
+
+    /// `Λ = L Lᵀ`; an error names the time whose block lost positive definiteness.
+    pub fn factor(&self) -> Result<BlockCholesky> {
+        let (nc, t1) = (self.nc, self.t1);
+        let q = nc * nc;
+        let mut l = self.diag.clone();
+        let mut b = vec![0.0; self.sub.len()];
+        for t in 0..t1 {
+            if t > 0 {
+                // L_t L_tᵀ = D_t − B_{t−1} B_{t−1}ᵀ
+                let bp = &b[(t - 1) * q..t * q];
+                let lt = &mut l[t * q..(t + 1) * q];
+                for r in 0..nc {
+                    for c in 0..=r {
+                        let s: f64 = (0..nc).map(|k| bp[r * nc + k] * bp[c * nc + k]).sum();
+                        lt[r * nc + c] -= s;
+                        if c != r {
+                            lt[c * nc + r] -= s;
+                        }
+                    }
+                }
+            }
+            cholesky(&mut l[t * q..(t + 1) * q], nc).map_err(|k| {
+                Error::numerical(
+                    "latent chain",
+                    format!("the precision of q(X) is not positive definite at t = {t} (bin {k})"),
+                )
+            })?;
+            if t + 1 < t1 {
+                // B_t L_tᵀ = O_t: row r of B_t solves L_t x = (row r of O_t)ᵀ
+                let lt = &l[t * q..(t + 1) * q];
+                for r in 0..nc {
+                    let row = &mut b[t * q + r * nc..t * q + (r + 1) * nc];
+                    row.copy_from_slice(&self.sub[t * q + r * nc..t * q + (r + 1) * nc]);
+                    solve_lower(lt, nc, row);
+                }
+            }
+        }
+        Ok(BlockCholesky { nc, t1, l, b })
+    }
+}
+
+impl BlockCholesky {
+    fn lt(&self, t: usize) -> &[f64] {
+        let q = self.nc * self.nc;
+        &self.l[t * q..(t + 1) * q]
+    }
+
+    fn bt(&self, t: usize) -> &[f64] {
+        let q = self.nc * self.nc;
+        &self.b[t * q..(t + 1) * q]
+    }
+
+    /// `x ← Λ⁻¹ x` (`x` has `(T+1)·nc` values).
+    pub fn solve(&self, x: &mut [f64]) {
+        let nc = self.nc;
+        for t in 0..self.t1 {
+            if t > 0 {
+                let (prev, cur) = x.split_at_mut(t * nc);
+                let y = &prev[(t - 1) * nc..];
+                let bt = self.bt(t - 1);
+                for r in 0..nc {
+                    cur[r] -= (0..nc).map(|k| bt[r * nc + k] * y[k]).sum::<f64>();
+                }
+            }
+            solve_lower(self.lt(t), nc, &mut x[t * nc..(t + 1) * nc]);
+        }
+        self.back(x);
+    }
+
+    /// `x ← L⁻ᵀ x`: the backward half of a solve, and a draw `L⁻ᵀ ε` of `N(0, Λ⁻¹)`.
+    pub fn back(&self, x: &mut [f64]) {
+        let nc = self.nc;
+        for t in (0..self.t1).rev() {
+            if t + 1 < self.t1 {
+                let (cur, next) = x.split_at_mut((t + 1) * nc);
+                let z = &next[..nc];
+                let bt = self.bt(t);
+                for c in 0..nc {
+                    cur[t * nc + c] -= (0..nc).map(|r| bt[r * nc + c] * z[r]).sum::<f64>();
+                }
+            }
+            solve_lower_t(self.lt(t), nc, &mut x[t * nc..(t + 1) * nc]);
+        }
+    }
+
+    /// `ln |Λ|`.
+    pub fn logdet(&self) -> f64 {
+        let nc = self.nc;
+        (0..self.t1)
+            .map(|t| {
+                let lt = self.lt(t);
+                (0..nc).map(|k| 2.0 * lt[k * nc + k].ln()).sum::<f64>()
+            })
+            .sum()
+    }
+
+    /// The marginal variances `diag C_tt` of `C = Λ⁻¹`, `(T+1)·nc` values.
+    pub fn marginal_variances(&self) -> Vec<f64> {
+        let (nc, t1) = (self.nc, self.t1);
+        let mut out = vec![0.0; t1 * nc];
+        // W = L_t⁻¹ (lower triangular), column by column
+        let inverse = |lt: &[f64]| {
+            let mut w = vec![0.0; nc * nc];
+            let mut e = vec![0.0; nc];
+            for c in 0..nc {
+                e.fill(0.0);
+                e[c] = 1.0;
+                solve_lower(lt, nc, &mut e);
+                for r in 0..nc {
+                    w[r * nc + c] = e[r];
+                }
+            }
+            w
+        };
+        let mut next = vec![0.0; nc * nc];
+        for t in (0..t1).rev() {
+            let w = inverse(self.lt(t));
+            // inner = I + B_tᵀ C_{t+1,t+1} B_t
+            let mut inner = vec![0.0; nc * nc];
+            for k in 0..nc {
+                inner[k * nc + k] = 1.0;
+            }
+            if t + 1 < t1 {
+                let bt = self.bt(t);
+                let mut cb = vec![0.0; nc * nc]; // C_{t+1,t+1} B_t
+                for r in 0..nc {
+                    for k in 0..nc {
+                        let a = next[r * nc + k];
+                        if a != 0.0 {
+                            for c in 0..nc {
+                                cb[r * nc + c] += a * bt[k * nc + c];
+                            }
+                        }
+                    }
+                }
+                for k in 0..nc {
+                    for r in 0..nc {
+                        let a = bt[k * nc + r];
+                        if a != 0.0 {
+                            for c in 0..nc {
+                                inner[r * nc + c] += a * cb[k * nc + c];
+                            }
+                        }
+                    }
+                }
+            }
+            // C_tt = Wᵀ inner W
+            let mut iw = vec![0.0; nc * nc];
+            for r in 0..nc {
+                for k in 0..nc {
+                    let a = inner[r * nc + k];
+                    for c in 0..=k {
+                        iw[r * nc + c] += a * w[k * nc + c];
+                    }
+                }
+            }
+            let mut ctt = vec![0.0; nc * nc];
+            for k in 0..nc {
+                for r in 0..=k {
+                    let a = w[k * nc + r];
+                    for c in 0..nc {
+                        ctt[r * nc + c] += a * iw[k * nc + c];
+                    }
+                }
+            }
+            for k in 0..nc {
+                out[t * nc + k] = ctt[k * nc + k];
+            }
+            next = ctt;
+        }
+        out
+    }
+}
+
+/// The law and the factors a run's chain is fitted under.
+pub struct ChainModel<'a> {
+    /// The law family.
+    pub law: &'a dyn CoarseLaw,
+    /// `⟨θ⟩`.
+    pub theta: &'a [f64],
+    /// `⟨v_j⟩`, one per bin.
+    pub v: &'a [f64],
+    /// Variance `σ0²` of the start prior `X_0 ~ N(0, σ0² I)`.
+    pub prior_var: f64,
+}
+
+impl std::fmt::Debug for ChainModel<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainModel")
+            .field("prior_var", &self.prior_var)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One run's data: counts `(T+1, nc)` and walkers per time.
+#[derive(Clone, Copy, Debug)]
+pub struct RunData<'a> {
+    /// Counts, row-major `(T+1, nc)`.
+    pub counts: &'a [f64],
+    /// Walkers at each time.
+    pub nf: &'a [f64],
+}
+
+/// `q(X_{0..T})` of one run.
+#[derive(Clone, Debug)]
+pub struct RunPosterior {
+    /// Means, `(T+1)·nc`.
+    pub mean: Vec<f64>,
+    /// Marginal variances `diag C_tt`, `(T+1)·nc`.
+    pub var: Vec<f64>,
+    /// The factor of the precision, once fitted.
+    pub chol: Option<BlockCholesky>,
+}
+
+impl RunPosterior {
+    /// The start: centred `ln(m + ½)` and `s² = 1/(n ρ(1−ρ) + 1)` at every time.
+    pub fn from_counts(run: &RunData<'_>, nc: usize) -> Self {
+        let t1 = run.nf.len();
+        let mut mean = vec![0.0; t1 * nc];
+        let mut var = vec![0.0; t1 * nc];
+        for t in 0..t1 {
+            let c = &run.counts[t * nc..(t + 1) * nc];
+            let m = &mut mean[t * nc..(t + 1) * nc];
+            for (x, k) in m.iter_mut().zip(c) {
+                *x = (k + 0.5).ln();
+            }
+            centre(m);
+            for j in 0..nc {
+                let rho = (c[j] + 0.5) / (run.nf[t] + 0.5 * nc as f64);
+                var[t * nc + j] = 1.0 / (run.nf[t] * rho * (1.0 - rho) + 1.0);
+            }
+        }
+        RunPosterior {
+            mean,
+            var,
+            chol: None,
+        }
+    }
+
+    /// A draw `m + L⁻ᵀ ε` (`ε` standard normal, `(T+1)·nc`); before the first fit, with the
+    /// marginal variances only.
+    pub fn draw(&self, eps: &[f64]) -> Vec<f64> {
+        let mut z = eps.to_vec();
+        match &self.chol {
+            Some(ch) => ch.back(&mut z),
+            None => {
+                for (x, v) in z.iter_mut().zip(&self.var) {
+                    *x *= v.sqrt();
+                }
+            }
+        }
+        for (x, m) in z.iter_mut().zip(&self.mean) {
+            *x += m;
+        }
+        z
+    }
+}
+
+/// The law's mean and centred Jacobian at each `m_t`, `t < T`.
+struct Linearised {
+    mu: Vec<f64>,
+    jac: Vec<f64>,
+}
+
+fn law_mean_centred(model: &ChainModel<'_>, x: &[f64], out: &mut [f64]) {
+    let mut xc = x.to_vec();
+    centre(&mut xc);
+    model.law.mean_into(&xc, model.theta, out);
+}
+
+fn linearise(model: &ChainModel<'_>, mean: &[f64], nc: usize, steps: usize) -> Linearised {
+    let mut mu = vec![0.0; steps * nc];
+    let mut jac = vec![0.0; steps * nc * nc];
+    for t in 0..steps {
+        let mut xc = mean[t * nc..(t + 1) * nc].to_vec();
+        centre(&mut xc);
+        model
+            .law
+            .mean_into(&xc, model.theta, &mut mu[t * nc..(t + 1) * nc]);
+        let j = &mut jac[t * nc * nc..(t + 1) * nc * nc];
+        model.law.jacobian_x_into(&xc, model.theta, j);
+        // ∂μ(P X)/∂X = J P: subtract each row's mean
+        for r in 0..nc {
+            let row = &mut j[r * nc..(r + 1) * nc];
+            let mean_r = row.iter().sum::<f64>() / nc as f64;
+            for x in row {
+                *x -= mean_r;
+            }
+        }
+    }
+    Linearised { mu, jac }
+}
+
+/// The part of `F_i` that depends on the means (variances fixed).
+fn mean_objective(
+    model: &ChainModel<'_>,
+    run: &RunData<'_>,
+    nc: usize,
+    mean: &[f64],
+    var: &[f64],
+) -> f64 {
+    let t1 = run.nf.len();
+    let mut f = 0.0;
+    let mut shifted = vec![0.0; nc];
+    let mut mu = vec![0.0; nc];
+    for t in 0..t1 {
+        let m = &mean[t * nc..(t + 1) * nc];
+        let c = &run.counts[t * nc..(t + 1) * nc];
+        for k in 0..nc {
+            shifted[k] = m[k] + 0.5 * var[t * nc + k];
+        }
+        f += c.iter().zip(m).map(|(a, b)| a * b).sum::<f64>() - run.nf[t] * log_sum_exp(&shifted);
+        if t + 1 < t1 {
+            law_mean_centred(model, m, &mut mu);
+            let next = &mean[(t + 1) * nc..(t + 2) * nc];
+            f -= 0.5
+                * (0..nc)
+                    .map(|j| model.v[j] * (next[j] - mu[j]).powi(2))
+                    .sum::<f64>();
+        }
+    }
+    f - 0.5 * mean[..nc].iter().map(|x| x * x).sum::<f64>() / model.prior_var
+}
+
+/// `A` (transitions and start prior) plus the likelihood's curvature: `exact_mean = true` gives
+/// the Newton Hessian for the means (`n(diag ρ̃ − ρ̃ρ̃ᵀ)`), `false` the optimal precision of
+/// `q` (`n diag ρ̃`).
+fn precision(
+    model: &ChainModel<'_>,
+    run: &RunData<'_>,
+    nc: usize,
+    mean: &[f64],
+    var: &[f64],
+    lin: &Linearised,
+    exact_mean: bool,
+) -> BlockTridiagonal {
+    let t1 = run.nf.len();
+    let q = nc * nc;
+    let mut p = BlockTridiagonal::zeros(nc, t1);
+    let mut rho = vec![0.0; nc];
+    let mut shifted = vec![0.0; nc];
+    for t in 0..t1 {
+        let d = &mut p.diag[t * q..(t + 1) * q];
+        for k in 0..nc {
+            shifted[k] = mean[t * nc + k] + 0.5 * var[t * nc + k];
+        }
+        softmax_into(&shifted, &mut rho);
+        let n = run.nf[t];
+        for r in 0..nc {
+            d[r * nc + r] += n * rho[r];
+            if exact_mean {
+                for c in 0..nc {
+                    d[r * nc + c] -= n * rho[r] * rho[c];
+                }
+            }
+        }
+        if t == 0 {
+            for r in 0..nc {
+                d[r * nc + r] += 1.0 / model.prior_var;
+            }
+        } else {
+            for r in 0..nc {
+                d[r * nc + r] += model.v[r];
+            }
+        }
+        if t + 1 < t1 {
+            let j = &lin.jac[t * q..(t + 1) * q];
+            // JᵀVJ
+            for r in 0..nc {
+                for c in 0..nc {
+                    d[r * nc + c] += (0..nc)
+                        .map(|k| j[k * nc + r] * model.v[k] * j[k * nc + c])
+                        .sum::<f64>();
+                }
+            }
+            // (t+1, t): −V J
+            let s = &mut p.sub[t * q..(t + 1) * q];
+            for r in 0..nc {
+                for c in 0..nc {
+                    s[r * nc + c] = -model.v[r] * j[r * nc + c];
+                }
+            }
+        }
+    }
+    p
+}
+
+/// `∂F_i/∂m` for the variances fixed.
+fn gradient(
+    model: &ChainModel<'_>,
+    run: &RunData<'_>,
+    nc: usize,
+    mean: &[f64],
+    var: &[f64],
+    lin: &Linearised,
+) -> Vec<f64> {
+    let t1 = run.nf.len();
+    let mut g = vec![0.0; t1 * nc];
+    let mut rho = vec![0.0; nc];
+    let mut shifted = vec![0.0; nc];
+    for t in 0..t1 {
+        for k in 0..nc {
+            shifted[k] = mean[t * nc + k] + 0.5 * var[t * nc + k];
+        }
+        softmax_into(&shifted, &mut rho);
+        for k in 0..nc {
+            g[t * nc + k] += run.counts[t * nc + k] - run.nf[t] * rho[k];
+        }
+        if t + 1 < t1 {
+            let j = &lin.jac[t * nc * nc..(t + 1) * nc * nc];
+            let vr: Vec<f64> = (0..nc)
+                .map(|k| model.v[k] * (mean[(t + 1) * nc + k] - lin.mu[t * nc + k]))
+                .collect();
+            for k in 0..nc {
+                g[(t + 1) * nc + k] -= vr[k];
+            }
+            for c in 0..nc {
+                g[t * nc + c] += (0..nc).map(|r| j[r * nc + c] * vr[r]).sum::<f64>();
+            }
+        }
+    }
+    for k in 0..nc {
+        g[k] -= mean[k] / model.prior_var;
+    }
+    g
+}
+
+/// Newton iterations on the means per call, at most.
+const MEAN_MAX_ITER: usize = 30;
+/// Stop the means when a full step moves no mean by more than this many of its posterior
+/// standard deviations (the coordinate ascent around it re-enters every sweep).
+const MEAN_TOL: f64 = 1e-4;
+/// Stop the covariance's fixed point when no variance changes by more than this (relative).
+const VAR_TOL: f64 = 1e-6;
+/// Alternations of means and covariance per call, at most.
+const OUTER_MAX_ITER: usize = 4;
+
+/// Fits `q(X_{0..T})` of one run under `model`, starting from `post`.
+pub fn update_run(
+    model: &ChainModel<'_>,
+    run: &RunData<'_>,
+    nc: usize,
+    post: &mut RunPosterior,
+) -> Result<()> {
+    let t1 = run.nf.len();
+    let steps = t1 - 1;
+    for _outer in 0..OUTER_MAX_ITER {
+        let mut moved = 0.0f64;
+        for _ in 0..MEAN_MAX_ITER {
+            let lin = linearise(model, &post.mean, nc, steps);
+            let h = precision(model, run, nc, &post.mean, &post.var, &lin, true);
+            let mut step = gradient(model, run, nc, &post.mean, &post.var, &lin);
+            h.factor()?.solve(&mut step);
+            let f0 = mean_objective(model, run, nc, &post.mean, &post.var);
+            let mut t = 1.0;
+            let mut accepted = false;
+            for _ in 0..30 {
+                let cand: Vec<f64> = post
+                    .mean
+                    .iter()
+                    .zip(&step)
+                    .map(|(m, d)| m + t * d)
+                    .collect();
+                let f = mean_objective(model, run, nc, &cand, &post.var);
+                if f.is_finite() && f >= f0 - 1e-12 * f0.abs() {
+                    post.mean = cand;
+                    accepted = true;
+                    break;
+                }
+                t *= 0.5;
+            }
+            let size = step
+                .iter()
+                .zip(&post.var)
+                .fold(0.0f64, |a, (d, v)| a.max(d.abs() / v.sqrt()))
+                * t;
+            moved = moved.max(size);
+            if !accepted || (t == 1.0 && size < MEAN_TOL) {
+                break;
+            }
+        }
+        // the covariance at these means: a fixed point in diag C (through ρ̃)
+        let lin = linearise(model, &post.mean, nc, steps);
+        let mut change = 0.0f64;
+        for _ in 0..20 {
+            let p = precision(model, run, nc, &post.mean, &post.var, &lin, false);
+            let ch = p.factor()?;
+            let var = ch.marginal_variances();
+            change = var
+                .iter()
+                .zip(&post.var)
+                .map(|(a, b)| (a / b).ln().abs())
+                .fold(0.0, f64::max);
+            post.var = var;
+            post.chol = Some(ch);
+            if change < VAR_TOL {
+                break;
+            }
+        }
+        if post.mean.iter().chain(&post.var).any(|x| !x.is_finite()) {
+            return Err(Error::numerical(
+                "latent chain",
+                "non-finite mean or variance of q(X)",
+            ));
+        }
+        // the means depend on the variances only through ρ̃ = softmax(m + diag C/2): another
+        // round only when the variances moved appreciably
+        if change < 1e-3 || moved < MEAN_TOL {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// This run's share of the precision of `θ` with its latent chain integrated out (Laplace, at
+/// the means): `Σ_t G_tᵀ V G_t − H_θX Λ⁻¹ H_Xθ`, `L × L` row-major, where `Λ` is the Newton Hessian of the chain
+/// and `H_Xθ` the mixed derivatives of the transitions, `−V G_t` in the rows of `X_{t+1}` and
+/// `J_tᵀ V G_t` in those of `X_t` (`G_t = ∂μ/∂θ` at `m_t`).
+pub fn theta_coupling(
+    model: &ChainModel<'_>,
+    run: &RunData<'_>,
+    nc: usize,
+    post: &RunPosterior,
+) -> Result<Vec<f64>> {
+    let t1 = run.nf.len();
+    let steps = t1 - 1;
+    let l = model.law.len();
+    let lin = linearise(model, &post.mean, nc, steps);
+    let chol = precision(model, run, nc, &post.mean, &post.var, &lin, true).factor()?;
+    // H_Xθ, column by column: (T+1)·nc values per coefficient
+    let mut cols = vec![vec![0.0; t1 * nc]; l];
+    let mut gvg = vec![0.0; l * l];
+    let mut g = vec![0.0; nc * l];
+    let mut mu = vec![0.0; nc];
+    for t in 0..steps {
+        let mut xc = post.mean[t * nc..(t + 1) * nc].to_vec();
+        centre(&mut xc);
+        model.law.linearise_into(&xc, model.theta, &mut mu, &mut g);
+        for r in 0..nc {
+            let row = &g[r * l..(r + 1) * l];
+            for a in 0..l {
+                let va = model.v[r] * row[a];
+                for b in 0..l {
+                    gvg[a * l + b] += va * row[b];
+                }
+            }
+        }
+        let j = &lin.jac[t * nc * nc..(t + 1) * nc * nc];
+        for (p, col) in cols.iter_mut().enumerate() {
+            let vg: Vec<f64> = (0..nc).map(|r| model.v[r] * g[r * l + p]).collect();
+            for r in 0..nc {
+                col[(t + 1) * nc + r] -= vg[r];
+            }
+            for c in 0..nc {
+                col[t * nc + c] += (0..nc).map(|r| j[r * nc + c] * vg[r]).sum::<f64>();
+            }
+        }
+    }
+    let solved: Vec<Vec<f64>> = cols
+        .iter()
+        .map(|c| {
+            let mut x = c.clone();
+            chol.solve(&mut x);
+            x
+        })
+        .collect();
+    let mut out = gvg;
+    for a in 0..l {
+        for b in 0..=a {
+            let v: f64 = cols[a].iter().zip(&solved[b]).map(|(x, y)| x * y).sum();
+            out[a * l + b] -= v;
+            if a != b {
+                out[b * l + a] -= v;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The ELBO terms of one run that belong to `q(X_i)` alone: the Jensen-bound likelihood
+/// without its constant, the start prior, and the entropy `½ ln|2πe C|`.
+pub fn run_terms(
+    model_prior_var: f64,
+    run: &RunData<'_>,
+    nc: usize,
+    post: &RunPosterior,
+) -> RunTerms {
+    let t1 = run.nf.len();
+    let mut lik = 0.0;
+    let mut shifted = vec![0.0; nc];
+    for t in 0..t1 {
+        let m = &post.mean[t * nc..(t + 1) * nc];
+        for k in 0..nc {
+            shifted[k] = m[k] + 0.5 * post.var[t * nc + k];
+        }
+        lik += run.counts[t * nc..(t + 1) * nc]
+            .iter()
+            .zip(m)
+            .map(|(a, b)| a * b)
+            .sum::<f64>()
+            - run.nf[t] * log_sum_exp(&shifted);
+    }
+    let ln2pi = (2.0 * std::f64::consts::PI).ln();
+    let second: f64 = post.mean[..nc]
+        .iter()
+        .zip(&post.var[..nc])
+        .map(|(m, v)| m * m + v)
+        .sum();
+    let start_prior =
+        -0.5 * nc as f64 * (ln2pi + model_prior_var.ln()) - 0.5 * second / model_prior_var;
+    let logdet = post.chol.as_ref().map_or_else(
+        || -post.var.iter().map(|v| v.ln()).sum::<f64>(),
+        BlockCholesky::logdet,
+    );
+    let entropy = 0.5 * (t1 * nc) as f64 * (ln2pi + 1.0) - 0.5 * logdet;
+    RunTerms {
+        likelihood: lik,
+        start_prior,
+        entropy,
+    }
+}
+
+/// See [`run_terms`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunTerms {
+    /// `Σ_t [c_tᵀm_t − n_t ln Σ e^{m + diag C/2}]`.
+    pub likelihood: f64,
+    /// `E ln N(X_0; 0, σ0² I)`.
+    pub start_prior: f64,
+    /// `H[q(X_i)]`.
+    pub entropy: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dense SPD block-tridiagonal matrix: the block Cholesky's solve, draws' covariance
+    /// (through `L⁻ᵀ`), log-determinant and marginal variances against dense linear algebra.
+    #[test]
+    fn block_cholesky_matches_dense() {
+        let (nc, t1) = (3, 4);
+        let n = nc * t1;
+        let mut p = BlockTridiagonal::zeros(nc, t1);
+        let mut dense = vec![0.0; n * n];
+        let mut s: u64 = 7;
+        let mut rnd = || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        };
+        for t in 0..t1 {
+            for r in 0..nc {
+                for c in 0..nc {
+                    if t + 1 < t1 {
+                        let x = rnd();
+                        p.sub[t * nc * nc + r * nc + c] = x;
+                        dense[((t + 1) * nc + r) * n + t * nc + c] = x;
+                        dense[(t * nc + c) * n + (t + 1) * nc + r] = x;
+                    }
+                }
+                for c in 0..=r {
+                    let x = rnd() + if r == c { 4.0 } else { 0.0 };
+                    p.diag[t * nc * nc + r * nc + c] = x;
+                    p.diag[t * nc * nc + c * nc + r] = x;
+                    dense[(t * nc + r) * n + t * nc + c] = x;
+                    dense[(t * nc + c) * n + t * nc + r] = x;
+                }
+            }
+        }
+        let ch = p.factor().unwrap();
+        let mut l = dense.clone();
+        cholesky(&mut l, n).unwrap();
+        let logdet: f64 = (0..n).map(|k| 2.0 * l[k * n + k].ln()).sum();
+        assert!((ch.logdet() - logdet).abs() < 1e-12);
+        // inverse, column by column
+        let mut inv = vec![0.0; n * n];
+        for c in 0..n {
+            let mut e = vec![0.0; n];
+            e[c] = 1.0;
+            solve_lower(&l, n, &mut e);
+            solve_lower_t(&l, n, &mut e);
+            for r in 0..n {
+                inv[r * n + c] = e[r];
+            }
+        }
+        let b: Vec<f64> = (0..n).map(|k| (k as f64 * 0.7).sin()).collect();
+        let mut x = b.clone();
+        ch.solve(&mut x);
+        for r in 0..n {
+            let want: f64 = (0..n).map(|c| inv[r * n + c] * b[c]).sum();
+            assert!((x[r] - want).abs() < 1e-12, "{r}: {} vs {want}", x[r]);
+        }
+        let var = ch.marginal_variances();
+        for k in 0..n {
+            assert!((var[k] - inv[k * n + k]).abs() < 1e-12, "{k}");
+        }
+        // L⁻ᵀ applied to the unit vectors gives columns whose outer products sum to Λ⁻¹
+        let mut cov = vec![0.0; n * n];
+        for k in 0..n {
+            let mut e = vec![0.0; n];
+            e[k] = 1.0;
+            ch.back(&mut e);
+            for r in 0..n {
+                for c in 0..n {
+                    cov[r * n + c] += e[r] * e[c];
+                }
+            }
+        }
+        for k in 0..n * n {
+            assert!((cov[k] - inv[k]).abs() < 1e-12);
+        }
+    }
+}

@@ -1,0 +1,530 @@
+//! The coordinate-ascent loop on trajectories (SPEC A.10).
+//!
+//! `q = Π_i q(X_{i,0..T}) · q(θ) · q(τ) · q(v)`, each run's `q(X_i)` a Gaussian with
+//! block-tridiagonal precision ([`super::chain`]). Each sweep:
+//!
+//! 1. `q(θ)`, `q(τ)`, `q(v)` from the transitions of `S` draws of every run's chain
+//!    (`X^(s) = m + L⁻ᵀ ε^(s)`, antithetic pairs `±ε`, the same `ε` every sweep — common random
+//!    numbers, so the fit is a deterministic function of the seed): the expectations
+//!    `E_q[(X_{t+1} − μ(X_t; θ))²]` and the Gram matrices of the features at latent inputs are
+//!    Monte Carlo averages over the draws. This keeps the cross-covariance of `X_t` and
+//!    `X_{t+1}` (without it, regressing smoothed means on smoothed means is biased) and works
+//!    for any law family through [`crate::law::CoarseLaw::linearise_into`]; for a nonlinear law
+//!    `q(θ)` is the damped Gauss–Newton/Laplace mode of the controlled-experiment path, on the
+//!    drawn transitions. The ARD and noise updates are the closed forms of SPEC A.6 with every
+//!    transition counted once (`N·T` per bin).
+//! 2. The start prior `X_{i,0} ~ N(0, σ0² I)`: `σ0²` is learned (its closed-form maximiser,
+//!    `Σ_i E|X_{i,0}|² / (N·nc)`), so the ELBO stays proper without a tuned constant.
+//! 3. Every run's chain, in parallel ([`super::chain::update_run`]), with the law linearised
+//!    around the means.
+//! 4. The ELBO with every constant, the transitions' term from the new draws.
+//!
+//! Convergence as on the controlled path: no coefficient moved by more than `tol` posterior
+//! standard deviations and the noise level by less than a relative `tol`, two sweeps in a row.
+
+use super::chain::{ChainModel, RunData, RunPosterior, run_terms, theta_coupling, update_run};
+use super::data::TrajectoryData;
+use crate::error::{Error, Result};
+use crate::inference::IterationInfo;
+use crate::inference::design::Design;
+use crate::inference::elbo::{
+    ElboParts, add_parameter_terms, row_constant, theta_tau_terms, transition_term,
+};
+use crate::inference::learner::{
+    INNER_MAX_ITER, Learner, SETTLED_SWEEPS, START_MAX_ITER, START_RIDGE, damp_to_exact_ascent,
+    max_move, sd_of,
+};
+use crate::inference::posterior::{NoiseVar, Posterior, TrainingRuns, active_terms};
+use crate::inference::updates::{
+    QGamma, QTheta, accelerated_tau, expected_sq_residuals, solve_v, trace_terms, update_tau,
+    update_theta, v_of,
+};
+use crate::law::least_squares::fit_least_squares;
+use crate::math::centre;
+use crate::rng::{purpose, standard_normal, stream};
+use faer::linalg::solvers::DenseSolveCore;
+use faer::{Mat, Side};
+use ndarray::Array3;
+use rayon::prelude::*;
+use std::path::Path;
+
+/// Draws of every run's chain per sweep (`S`, antithetic pairs): the Monte Carlo error of the
+/// `θ`-step's Gram matrix is a fraction `1/√(S·N·T·nc)` of the latent variance's share, far
+/// below the posterior spread (measured in `docs/learning.md`).
+pub const CHAIN_DRAWS: usize = 16;
+
+/// The latent states of every run: `latent.npz` of a model learned from trajectories.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LatentTrajectories {
+    /// Means, `(N, T+1, nc)`.
+    pub mean: Array3<f64>,
+    /// Marginal standard deviations, `(N, T+1, nc)`.
+    pub std: Array3<f64>,
+}
+
+impl LatentTrajectories {
+    /// Writes `latent.npz`: `mean` and `std`, float64 `(N, T+1, nc)`.
+    pub fn write_npz(&self, path: &Path) -> Result<()> {
+        crate::io::write_npz(path, |w| {
+            w.add("mean", &self.mean)?;
+            w.add("std", &self.std)
+        })
+    }
+
+    /// Reads `latent.npz` of a model learned from `(n, t1, nc)` trajectories.
+    pub fn read_npz(path: &Path, n: usize, t1: usize, nc: usize) -> Result<Self> {
+        let mut z = crate::io::NpzIn::open(path)?;
+        let want = format!("float64 ({n}, {t1}, {nc}) = (N, T+1, nc)");
+        let mean: Array3<f64> = z.array("mean", &want)?;
+        let std: Array3<f64> = z.array("std", &want)?;
+        for (name, a) in [("mean", &mean), ("std", &std)] {
+            if a.dim() != (n, t1, nc) {
+                return Err(z.bad(
+                    name,
+                    format!("expected {want} of the model, found {:?}", a.shape()),
+                ));
+            }
+        }
+        if mean.iter().any(|v| !v.is_finite()) {
+            return Err(z.bad("mean", "non-finite value"));
+        }
+        if std.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+            return Err(z.bad("std", "values must be finite and > 0"));
+        }
+        Ok(LatentTrajectories { mean, std })
+    }
+}
+
+/// Inputs (centred, as prediction applies the law) and targets of every drawn transition,
+/// row-major `(N·S·T, nc)`, in the order run, draw, time.
+fn draw_transitions(posts: &[RunPosterior], eps: &[Vec<f64>], nc: usize) -> (Vec<f64>, Vec<f64>) {
+    let half = CHAIN_DRAWS / 2;
+    let parts: Vec<(Vec<f64>, Vec<f64>)> = posts
+        .par_iter()
+        .enumerate()
+        .map(|(i, post)| {
+            let t1 = post.mean.len() / nc;
+            let mut inputs = Vec::with_capacity(CHAIN_DRAWS * (t1 - 1) * nc);
+            let mut targets = Vec::with_capacity(CHAIN_DRAWS * (t1 - 1) * nc);
+            for h in 0..half {
+                for sign in [1.0, -1.0] {
+                    let e: Vec<f64> = eps[i * half + h].iter().map(|x| sign * x).collect();
+                    let x = post.draw(&e);
+                    for t in 0..t1 - 1 {
+                        let mut input = x[t * nc..(t + 1) * nc].to_vec();
+                        centre(&mut input);
+                        inputs.extend(input);
+                        targets.extend_from_slice(&x[(t + 1) * nc..(t + 2) * nc]);
+                    }
+                }
+            }
+            (inputs, targets)
+        })
+        .collect();
+    let mut inputs = Vec::new();
+    let mut targets = Vec::new();
+    for (a, b) in parts {
+        inputs.extend(a);
+        targets.extend(b);
+    }
+    (inputs, targets)
+}
+
+/// The learned start variance `σ0² = Σ_i (|m_{i,0}|² + tr C_{i,00}) / (N·nc)`.
+fn start_prior_var(posts: &[RunPosterior], nc: usize) -> f64 {
+    let total: f64 = posts
+        .iter()
+        .map(|p| {
+            p.mean[..nc]
+                .iter()
+                .zip(&p.var[..nc])
+                .map(|(m, v)| m * m + v)
+                .sum::<f64>()
+        })
+        .sum();
+    (total / (posts.len() * nc) as f64).max(1e-12)
+}
+
+/// `q(v)` scaled to the draws: `⟨v⟩/S` weighs each of the `S` drawn copies of a transition.
+fn per_draw(q_v: &QGamma) -> QGamma {
+    QGamma {
+        shape: q_v.shape.clone(),
+        rate: q_v.rate.iter().map(|r| r * CHAIN_DRAWS as f64).collect(),
+    }
+}
+
+impl Learner {
+    /// Fits the model to trajectories: every coarse state latent (SPEC A.10). `observer` sees
+    /// every sweep.
+    pub fn fit_trajectories(
+        &self,
+        data: &TrajectoryData,
+        observer: &mut dyn FnMut(&IterationInfo),
+    ) -> Result<(Posterior, LatentTrajectories)> {
+        let p = &self.params().0;
+        let law = self.law();
+        law.check(data.nc)?;
+        let (n, nc, steps, l) = (data.n, data.nc, data.steps, law.len());
+        let t1 = steps + 1;
+        let linear = law.is_linear();
+        let pr = p.priors;
+        let draws = CHAIN_DRAWS as f64;
+        let half = CHAIN_DRAWS / 2;
+        let eps: Vec<Vec<f64>> = (0..n * half)
+            .map(|k| {
+                let mut rng = stream(p.seed, purpose::CHAIN, k as u64);
+                (0..t1 * nc).map(|_| standard_normal(&mut rng)).collect()
+            })
+            .collect();
+        let runs: Vec<RunData<'_>> = (0..n)
+            .map(|i| RunData {
+                counts: data.run(i),
+                nf: &data.nf[i * t1..(i + 1) * t1],
+            })
+            .collect();
+        let mut posts: Vec<RunPosterior> = runs
+            .iter()
+            .map(|r| RunPosterior::from_counts(r, nc))
+            .collect();
+        let mut prior_var = start_prior_var(&posts, nc);
+
+        let theta_start = if linear {
+            vec![0.0; l]
+        } else {
+            let pairs: Vec<(Vec<f64>, Vec<f64>)> = posts
+                .iter()
+                .flat_map(|post| {
+                    (0..steps).map(move |t| {
+                        (
+                            post.mean[t * nc..(t + 1) * nc].to_vec(),
+                            post.mean[(t + 1) * nc..(t + 2) * nc].to_vec(),
+                        )
+                    })
+                })
+                .collect();
+            fit_least_squares(law, &pairs, &vec![0.0; l], START_RIDGE, START_MAX_ITER)?.theta
+        };
+        let (mut inputs, mut targets) = draw_transitions(&posts, &eps, nc);
+        let zeros = vec![0.0; targets.len()];
+        let mut design = Design::from_inputs(law, &inputs, nc, &theta_start);
+        let mut stats = design.latent_stats(&targets, &zeros);
+        let mut theta_lin = theta_start;
+        let mut q_tau = QGamma::with_means(pr.alpha0 + 0.5, &vec![1e-2; l]);
+        let nv = if p.per_bin_noise { nc } else { 1 };
+        let mut q_v = QGamma::with_means(pr.gamma0 + 0.5, &vec![1.0; nv]);
+        let mut q_theta: Option<QTheta> = None;
+        let mut trace = Vec::new();
+        let mut last_parts = ElboParts::default();
+        let mut last_marginal = None;
+        let (mut settled, mut converged, mut iterations) = (0, false, 0);
+        let dy = data.domain.map_or(1.0, |d| d.bin_width(nc));
+        let form = data.likelihood_form();
+        let constant: f64 = (0..n)
+            .flat_map(|i| (0..t1).map(move |t| (i, t)))
+            .map(|(i, t)| row_constant(form, dy, data.nf_at(i, t), data.counts_at(i, t)))
+            .sum();
+
+        for it in 1..=p.max_iter {
+            iterations = it;
+            let prev_mean = q_theta.as_ref().map(|q| q.mean.clone());
+            let prev_v = q_v.means();
+            let tau_used = q_tau.means();
+            let v_draw = per_draw(&q_v).means();
+            let mut qt = update_theta(&design, &stats, &v_draw, &tau_used)?;
+            if !linear {
+                for _ in 0..INNER_MAX_ITER {
+                    damp_to_exact_ascent(
+                        law,
+                        &inputs,
+                        nc,
+                        &design,
+                        &targets,
+                        &v_draw,
+                        &tau_used,
+                        &theta_lin,
+                        &sd_of(&qt),
+                        &mut qt.mean,
+                    );
+                    if max_move(&qt.mean, &theta_lin, &sd_of(&qt)) < 0.1 * p.tol {
+                        break;
+                    }
+                    design = Design::from_inputs(law, &inputs, nc, &qt.mean);
+                    stats = design.latent_stats(&targets, &zeros);
+                    theta_lin = qt.mean.clone();
+                    qt = update_theta(&design, &stats, &v_draw, &tau_used)?;
+                }
+            }
+            q_tau = update_tau(&qt, pr.alpha0, pr.beta0);
+            {
+                let tau_acc = accelerated_tau(&qt, &tau_used, pr.alpha0, pr.beta0);
+                let qt_acc = update_theta(&design, &stats, &v_draw, &tau_acc)?;
+                let q_tau_acc = update_tau(&qt_acc, pr.alpha0, pr.beta0);
+                let scaled = per_draw(&q_v);
+                let f =
+                    |a: &QTheta, b: &QGamma| theta_tau_terms(&design, &stats, a, b, &scaled, &pr);
+                if f(&qt_acc, &q_tau_acc) > f(&qt, &q_tau) {
+                    qt = qt_acc;
+                    q_tau = q_tau_acc;
+                }
+            }
+            let sq: Vec<f64> = expected_sq_residuals(&design, &stats, &qt)
+                .iter()
+                .map(|x| x / draws)
+                .collect();
+            q_v = coupled_noise_update(
+                law,
+                &design,
+                &qt,
+                &posts,
+                &sq,
+                &q_v,
+                nc,
+                &pr,
+                p.per_bin_noise,
+            );
+
+            let v_means = q_v.means();
+            let v_bins: Vec<f64> = (0..nc).map(|j| v_of(&v_means, j)).collect();
+            let model = ChainModel {
+                law,
+                theta: &qt.mean,
+                v: &v_bins,
+                prior_var,
+            };
+            posts
+                .par_iter_mut()
+                .zip(&runs)
+                .try_for_each(|(post, run)| update_run(&model, run, nc, post))?;
+            let marginal = marginal_theta_cov(&q_tau.means(), &model, &runs, &posts, nc)?;
+            prior_var = start_prior_var(&posts, nc);
+
+            (inputs, targets) = draw_transitions(&posts, &eps, nc);
+            design = Design::from_inputs(law, &inputs, nc, &qt.mean);
+            stats = design.latent_stats(&targets, &zeros);
+            theta_lin = qt.mean.clone();
+            let sq: Vec<f64> = expected_sq_residuals(&design, &stats, &qt)
+                .iter()
+                .map(|x| x / draws)
+                .collect();
+            let mut parts = ElboParts {
+                likelihood: constant,
+                latent_prior: transition_term(&sq, n * steps, &q_v),
+                ..Default::default()
+            };
+            for (post, run) in posts.iter().zip(&runs) {
+                let r = run_terms(prior_var, run, nc, post);
+                parts.likelihood += r.likelihood;
+                parts.latent_prior += r.start_prior;
+                parts.entropy_x += r.entropy;
+            }
+            add_parameter_terms(&mut parts, &qt, &q_tau, &q_v, &pr);
+            let f = parts.total();
+            if !f.is_finite() {
+                return Err(Error::numerical(
+                    "ELBO",
+                    format!("non-finite value {f} at iteration {it}: {parts:?}"),
+                ));
+            }
+            trace.push(f);
+            last_parts = parts;
+            let scale: Vec<f64> = (0..l).map(|k| marginal[(k, k)].sqrt()).collect();
+            let moved = prev_mean
+                .as_ref()
+                .map_or(f64::INFINITY, |pm| max_move(&qt.mean, pm, &scale));
+            last_marginal = Some(marginal);
+            let v_move = q_v
+                .means()
+                .iter()
+                .zip(&prev_v)
+                .map(|(a, b)| (a.ln() - b.ln()).abs())
+                .fold(0.0, f64::max);
+            q_theta = Some(qt);
+            observer(&IterationInfo {
+                iteration: it,
+                elbo: f,
+                noise_var: q_v.means().iter().map(|v| 1.0 / v).sum::<f64>() / nv as f64,
+                max_move: moved,
+            });
+            settled = if moved < p.tol && v_move < p.tol {
+                settled + 1
+            } else {
+                0
+            };
+            if settled >= SETTLED_SWEEPS && it >= p.min_iter {
+                converged = true;
+                break;
+            }
+        }
+
+        let qt = q_theta.ok_or_else(|| Error::numerical("fit", "no iteration ran"))?;
+        let marginal = last_marginal.ok_or_else(|| Error::numerical("fit", "no iteration ran"))?;
+        let theta_std: Vec<f64> = (0..l).map(|k| qt.cov[(k, k)].sqrt()).collect();
+        let theta_std_marginal: Vec<f64> = (0..l).map(|k| marginal[(k, k)].sqrt()).collect();
+        let rows = design.phi.len() / l.max(1);
+        let mut contribution = vec![0.0; l];
+        for row in design.phi.chunks_exact(l) {
+            for k in 0..l {
+                contribution[k] += (qt.mean[k] * row[k]).powi(2);
+            }
+        }
+        for c in &mut contribution {
+            *c = (*c / rows.max(1) as f64).sqrt();
+        }
+        let noise: Vec<f64> = q_v.means().iter().map(|v| 1.0 / v).collect();
+        let cov: Vec<Vec<f64>> = (0..l)
+            .map(|r| (0..l).map(|c| qt.cov[(r, c)]).collect())
+            .collect();
+        let walker_steps = data.walker_steps();
+        let posterior = Posterior {
+            format_version: crate::io::FORMAT_VERSION,
+            names: law.names(),
+            law: law.spec(),
+            active: active_terms(&qt.mean, &theta_std_marginal, &contribution),
+            theta_cov_marginal: (0..l)
+                .map(|r| (0..l).map(|c| marginal[(r, c)]).collect())
+                .collect(),
+            theta_std_marginal,
+            theta_cov: cov,
+            theta_mean: qt.mean.clone(),
+            theta_std,
+            contribution,
+            tau_mean: q_tau.means(),
+            tau_shape: q_tau.shape.clone(),
+            tau_rate: q_tau.rate.clone(),
+            noise_var: if p.per_bin_noise {
+                NoiseVar::PerBin(noise)
+            } else {
+                NoiseVar::Shared(noise[0])
+            },
+            noise_shape: q_v.shape.clone(),
+            noise_rate: q_v.rate.clone(),
+            elbo: *trace.last().unwrap_or(&f64::NAN),
+            elbo_terms: last_parts,
+            elbo_trace: trace,
+            iterations,
+            converged,
+            nc,
+            nf: (walker_steps / (n * steps) as f64).round() as usize,
+            n: n * steps,
+            likelihood: form,
+            data_fingerprint: data.fingerprint.clone(),
+            params: p.clone(),
+            trajectories: Some(TrainingRuns {
+                runs: n,
+                steps,
+                start_prior_var: prior_var,
+            }),
+        };
+        let mut mean = Array3::<f64>::zeros((n, t1, nc));
+        let mut std = Array3::<f64>::zeros((n, t1, nc));
+        for (i, post) in posts.iter().enumerate() {
+            for t in 0..t1 {
+                for j in 0..nc {
+                    mean[(i, t, j)] = post.mean[t * nc + j];
+                    std[(i, t, j)] = post.var[t * nc + j].sqrt();
+                }
+            }
+        }
+        Ok((posterior, LatentTrajectories { mean, std }))
+    }
+}
+
+/// The covariance of `θ` with the latent chains integrated out (Laplace at the means):
+/// the inverse of `diag⟨τ⟩ + Σ_i (Σ_t G_tᵀ V G_t − H_θX Λ_i⁻¹ H_Xθ)`
+/// ([`super::chain::theta_coupling`]). Mean-field
+/// `Sθ` alone is several times too narrow when the inputs of the law are latent (measured on
+/// the controlled path: 9×).
+fn marginal_theta_cov(
+    tau: &[f64],
+    model: &ChainModel<'_>,
+    runs: &[RunData<'_>],
+    posts: &[RunPosterior],
+    nc: usize,
+) -> Result<Mat<f64>> {
+    let l = tau.len();
+    let parts: Vec<Vec<f64>> = posts
+        .par_iter()
+        .zip(runs)
+        .map(|(post, run)| theta_coupling(model, run, nc, post))
+        .collect::<Result<_>>()?;
+    let fail = |what: &str| {
+        Error::numerical(
+            "marginal covariance of θ",
+            format!("{what} is not positive definite"),
+        )
+    };
+    let mut prec = Mat::<f64>::zeros(l, l);
+    for k in 0..l {
+        prec[(k, k)] = tau[k];
+    }
+    for part in &parts {
+        for r in 0..l {
+            for c in 0..l {
+                prec[(r, c)] += part[r * l + c];
+            }
+        }
+    }
+    Ok(prec
+        .llt(Side::Lower)
+        .map_err(|_| fail("the Schur complement"))?
+        .inverse())
+}
+
+/// The `q(v)` update coupled to the latent chains ([`solve_v`]): with `v` near the limit of a
+/// (near-)deterministic law the plain alternation `q(v) ↔ q(X)` contracts at a rate close to 1,
+/// because the residual variance under `q` is itself ≈ `1/(v + w)`. `w` is read off the
+/// current fit (`Σ Var_q(r) = n/(v₀ + w)`, per bin or shared); the residual means
+/// `r̄ = m_{t+1} − μ(m_t)` are held (the controlled path's model of their response,
+/// `(w + v₀)/(w + v)`, made the chain's `v` jump between two values every other sweep, measured
+/// on the synthetic law). At `v = v₀` the model reproduces the current expectations, so the
+/// fixed point is the alternation's own.
+fn coupled_noise_update(
+    law: &dyn crate::law::CoarseLaw,
+    design: &Design,
+    qt: &QTheta,
+    posts: &[RunPosterior],
+    sq: &[f64],
+    q_v: &QGamma,
+    nc: usize,
+    pr: &crate::inference::Priors,
+    per_bin: bool,
+) -> QGamma {
+    let draws = CHAIN_DRAWS as f64;
+    let trace: Vec<f64> = trace_terms(design, qt).iter().map(|x| x / draws).collect();
+    let resid_sq: Vec<f64> = posts
+        .par_iter()
+        .flat_map_iter(|post| {
+            let t1 = post.mean.len() / nc;
+            let mut out = Vec::with_capacity((t1 - 1) * nc);
+            let mut mu = vec![0.0; nc];
+            for t in 0..t1 - 1 {
+                let mut x = post.mean[t * nc..(t + 1) * nc].to_vec();
+                centre(&mut x);
+                law.mean_into(&x, &qt.mean, &mut mu);
+                out.extend((0..nc).map(|j| (post.mean[(t + 1) * nc + j] - mu[j]).powi(2)));
+            }
+            out
+        })
+        .collect();
+    let rows = resid_sq.len() / nc;
+    let mut r_bin = vec![0.0; nc];
+    for (k, r) in resid_sq.iter().enumerate() {
+        r_bin[k % nc] += r;
+    }
+    let var_bin: Vec<f64> = (0..nc)
+        .map(|j| (sq[j] - trace[j] - r_bin[j]).max(1e-300))
+        .collect();
+    let v0 = q_v.means();
+    let w: Vec<f64> = if per_bin {
+        (0..nc)
+            .map(|j| (rows as f64 / var_bin[j] - v0[j]).max(0.0))
+            .collect()
+    } else {
+        let total: f64 = var_bin.iter().sum();
+        vec![((rows * nc) as f64 / total - v0[0]).max(0.0); nc]
+    };
+    let w_rows: Vec<f64> = (0..rows * nc).map(|k| w[k % nc]).collect();
+    solve_v(
+        &trace, &resid_sq, &w_rows, rows, pr.gamma0, pr.zeta0, !per_bin, &v0, false,
+    )
+}

@@ -1,0 +1,16 @@
+//! Learning from trajectories (SPEC A.10, the paper's eqs. 2.6, 2.9–2.10): `N` runs of counts
+//! at `t = 0..T`, every coarse state `X_{i,t}` latent (the start included), linked by the law
+//! and observed through `p_cf` at every time.
+//!
+//! | file | holds |
+//! |---|---|
+//! | [`data`] | [`TrajectoryData`]: `counts (N, T+1, nc)` or binned `positions`, checked |
+//! | [`chain`] | one run's Gaussian `q(X_{0..T})` with block-tridiagonal precision, fitted by Newton/Laplace |
+//! | [`learner`] | the coordinate-ascent loop ([`crate::inference::Learner::fit_trajectories`]) and [`LatentTrajectories`] |
+
+pub mod chain;
+pub mod data;
+pub mod learner;
+
+pub use data::{TrajectoryData, holds_trajectories};
+pub use learner::{CHAIN_DRAWS, LatentTrajectories};
