@@ -127,7 +127,7 @@ pub struct TrainingRuns {
     pub runs: usize,
     /// Coarse steps per run `T`.
     pub steps: usize,
-    /// The learned variance `σ0²` of the start prior `X_{i,0} ~ N(0, σ0² I)`.
+    /// The variance `σ0²` of the (vague) start prior `X_{i,0} ~ N(0, σ0² I)`.
     pub start_prior_var: f64,
 }
 

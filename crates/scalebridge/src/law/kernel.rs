@@ -39,6 +39,12 @@ pub trait HopFeature: Send + Sync + fmt::Debug {
     fn depends_on_density(&self) -> bool {
         true
     }
+    /// The non-zero partial derivatives `∂ψ(i, u)/∂u_a` as `(a, value)` pairs, or `None` when
+    /// the feature has none in closed form (the law then takes finite differences for its
+    /// Jacobian in `X`).
+    fn partials(&self, _i: usize, _u: &[f64]) -> Option<Vec<(usize, f64)>> {
+        None
+    }
 }
 
 /// The local features SPEC A.9 names.
@@ -162,6 +168,18 @@ impl HopFeature for Local {
 
     fn depends_on_density(&self) -> bool {
         !matches!(self, Local::Constant | Local::Sin(_) | Local::Cos(_))
+    }
+
+    fn partials(&self, i: usize, u: &[f64]) -> Option<Vec<(usize, f64)>> {
+        let nc = u.len();
+        Some(match self {
+            Local::Constant | Local::Sin(_) | Local::Cos(_) => vec![],
+            Local::Density => vec![(i, 1.0)],
+            Local::DensitySquared => vec![(i, 2.0 * u[i])],
+            Local::LogDensity => vec![(i, 1.0 / (1.0 + u[i]))],
+            Local::Saturating => vec![(i, 1.0 / (1.0 + u[i]).powi(2))],
+            Local::Gradient => vec![((i + 1) % nc, 1.0), ((i + nc - 1) % nc, -1.0)],
+        })
     }
 }
 
@@ -477,6 +495,65 @@ impl CoarseLaw for KernelLaw {
         clr_into(&w.m, out);
     }
 
+    /// Exact: `μ = clr(m)`, `m_j = Σ_i K_{j−i}(i) ρ_i`, so `∂μ/∂X = P D⁻¹ A (diag ρ − ρρᵀ)` with
+    /// `D = diag m`, `P` the centring across bins and `A = ∂m/∂ρ` (the kernel's columns plus the
+    /// response of the hop probabilities through the features' partials, `u = nc·ρ`).
+    fn jacobian_x_into(&self, x: &[f64], theta: &[f64], jac: &mut [f64]) {
+        let nc = x.len();
+        let (l, bi, width) = (self.features.len(), self.hop as i64, 2 * self.hop + 1);
+        let mut w = self.work(nc);
+        self.evaluate(x, theta, &mut w);
+        let (rho, u, k, m) = (&w.rho, &w.u, &w.k, &w.m);
+        // a[j][a] = ∂m_j/∂ρ_a
+        let mut a = vec![0.0; nc * nc];
+        let mut deta = vec![0.0; width];
+        for i in 0..nc {
+            let ki = &k[i * width..(i + 1) * width];
+            // the direct term: ρ_i moves to j = i + hop with K_hop(i)
+            for hop in -bi..=bi {
+                let j = (i as i64 + hop).rem_euclid(nc as i64) as usize;
+                a[j * nc + i] += ki[(hop + bi) as usize];
+            }
+            // the hop probabilities of bin i respond to u_a through ψ(i, u)
+            let mut partials: Vec<(usize, usize, f64)> = Vec::new();
+            for (f, feat) in self.features.iter().enumerate() {
+                match feat.partials(i, u) {
+                    Some(ps) => partials.extend(ps.into_iter().map(|(q, d)| (f, q, d))),
+                    None => return super::family::finite_difference_jacobian(self, x, theta, jac),
+                }
+            }
+            for &(f, q, d) in &partials {
+                // ∂η_{i,c}/∂ρ_q = nc θ_{c,f} d for the free hops c; η_{i,0} = 0
+                deta.fill(0.0);
+                for c in 0..2 * self.hop {
+                    deta[self.column(c)] = nc as f64 * theta[c * l + f] * d;
+                }
+                let mean_deta: f64 = ki.iter().zip(&deta).map(|(kk, e)| kk * e).sum();
+                for hop in -bi..=bi {
+                    let col = (hop + bi) as usize;
+                    // ∂K_hop/∂ρ_q = K_hop (∂η_hop − Σ_c K_c ∂η_c)
+                    let dk = ki[col] * (deta[col] - mean_deta);
+                    let j = (i as i64 + hop).rem_euclid(nc as i64) as usize;
+                    a[j * nc + q] += dk * rho[i];
+                }
+            }
+        }
+        // ∂m/∂X = A (diag ρ − ρρᵀ), then rows divided by m_j, then centred over j
+        for j in 0..nc {
+            let row = &a[j * nc..(j + 1) * nc];
+            let ar: f64 = row.iter().zip(rho).map(|(x, r)| x * r).sum();
+            for q in 0..nc {
+                jac[j * nc + q] = (row[q] * rho[q] - ar * rho[q]) / m[j];
+            }
+        }
+        for q in 0..nc {
+            let mean = (0..nc).map(|j| jac[j * nc + q]).sum::<f64>() / nc as f64;
+            for j in 0..nc {
+                jac[j * nc + q] -= mean;
+            }
+        }
+    }
+
     fn linearise_into(&self, x: &[f64], theta: &[f64], mean: &mut [f64], jac: &mut [f64]) {
         let nc = x.len();
         let (l, bi) = (self.features.len(), self.hop as i64);
@@ -785,6 +862,37 @@ mod tests {
 
     /// A constant kernel `K_b` is the exact non-interacting law:
     /// `μ_j = clr(log Σ_b K_b e^{X_{j-b}})`.
+    /// The exact Jacobian in `X` equals central differences of the mean, with every local
+    /// feature (density, its square, log, saturation, gradient, position modes).
+    #[test]
+    fn jacobian_in_x_matches_finite_differences() {
+        let law = KernelLaw::of_locals(
+            2,
+            &[
+                Local::Constant,
+                Local::Density,
+                Local::DensitySquared,
+                Local::LogDensity,
+                Local::Saturating,
+                Local::Gradient,
+                Local::Sin(1),
+            ],
+        )
+        .unwrap();
+        let nc = 9;
+        let x: Vec<f64> = (0..nc).map(|k| (k as f64 * 1.7).sin()).collect();
+        let theta: Vec<f64> = (0..law.len())
+            .map(|k| 0.3 * (k as f64 * 0.9).cos())
+            .collect();
+        let mut exact = vec![0.0; nc * nc];
+        let mut fd = vec![0.0; nc * nc];
+        law.jacobian_x_into(&x, &theta, &mut exact);
+        crate::law::family::finite_difference_jacobian(&law, &x, &theta, &mut fd);
+        for (a, b) in exact.iter().zip(&fd) {
+            assert!((a - b).abs() < 1e-7, "{a} vs {b}");
+        }
+    }
+
     #[test]
     fn constant_kernel_is_the_exact_linear_transport() {
         let kb: [f64; 5] = [0.02, 0.15, 0.53, 0.28, 0.02]; // b = -2..2

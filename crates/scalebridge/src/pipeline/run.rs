@@ -3,7 +3,8 @@
 //! judge the prediction against the replicas — every step's files kept under one directory.
 //!
 //! The configuration is a TOML file with `out` and the sections `[simulate]` (a system's
-//! keys plus `n` and `seed`), `[learn]` and `[predict]`; [`DEMO`] is the embedded default.
+//! keys plus `n`, `seed` and optionally `trajectory = T`: train on `n` trajectories of `T`
+//! coarse steps instead of `n` one-step experiments), `[learn]` and `[predict]`; [`DEMO`] is the embedded default.
 
 use super::Progress;
 use super::learn::{LearnJob, learn};
@@ -193,6 +194,9 @@ pub struct RunConfig {
     pub n: usize,
     /// Seed of the experiments (default 1).
     pub seed: u64,
+    /// `[simulate] trajectory = T`: train on `n` trajectories of `T` coarse steps (every
+    /// coarse state latent, SPEC A.10) instead of `n` one-step experiments.
+    pub trajectory: Option<usize>,
     /// `[learn]`.
     pub learn: LearnSection,
     /// `[predict]`.
@@ -255,6 +259,13 @@ impl RunConfig {
         let n = usize::try_from(take("n", 64)?)
             .map_err(|_| cfg_err(source, "[simulate] n: too large".to_owned()))?;
         let seed = take("seed", 1)?;
+        let trajectory = match take("trajectory", 0)? {
+            0 => None,
+            t => Some(
+                usize::try_from(t)
+                    .map_err(|_| cfg_err(source, "[simulate] trajectory: too large".to_owned()))?,
+            ),
+        };
         let sim_cfg: SimulationConfig =
             toml::Value::Table(sim.clone())
                 .try_into()
@@ -292,9 +303,22 @@ impl RunConfig {
             system,
             n,
             seed,
+            trajectory,
             learn,
             predict,
         })
+    }
+
+    /// What the law is trained on, in words: `64 controlled experiments` or `16 trajectories
+    /// of 8 steps`.
+    pub fn training(&self) -> String {
+        match self.trajectory {
+            Some(t) => format!(
+                "{} trajectories of {t} steps (every coarse state latent)",
+                self.n
+            ),
+            None => format!("{} controlled experiments", self.n),
+        }
     }
 
     /// The same configuration at sizes for a quick check (at most 32 experiments, 200
@@ -317,8 +341,11 @@ pub struct RunManifest {
     pub config_text: String,
     /// Whether `--quick` shrank it.
     pub quick: bool,
-    /// Experiments.
+    /// Experiments (or trajectories).
     pub n: usize,
+    /// What the law was trained on, in words.
+    #[serde(default)]
+    pub training: String,
     /// Wall time of the run.
     pub seconds: f64,
     /// Wall time of the predictive sampling.
@@ -379,20 +406,21 @@ pub fn run(
         std::io::Write::write_all(w, sim_text.as_bytes())
     })?;
     let valid = &cfg.system;
-    let job = |n: usize, seed: u64, out: PathBuf| SimulateJob {
-        config: valid.clone(),
-        n,
-        seed,
-        trajectory: None,
-        initial: None,
-        initial_coarse: None,
-        out,
-    };
-    say(&format!(
-        "simulating {n} controlled experiments ({})",
-        valid.system
-    ));
-    simulate(&job(n, cfg.seed, out.join("data")), &super::Silent)?;
+    let training = cfg.training();
+    say(&format!("simulating {training} ({})", valid.system));
+    let data = simulate(
+        &SimulateJob {
+            config: valid.clone(),
+            n,
+            seed: cfg.seed,
+            trajectory: cfg.trajectory,
+            initial: None,
+            initial_coarse: None,
+            out: out.join("data"),
+        },
+        &super::Silent,
+    )?
+    .path;
     let specs = learn_s.specs()?;
     let several = specs.len() > 1;
     let mut learned = Vec::with_capacity(specs.len());
@@ -412,7 +440,7 @@ pub fn run(
         };
         let l = learn(
             &LearnJob {
-                data: out.join("data/experiments.npz"),
+                data: data.clone(),
                 params,
                 domain: None,
                 nc: None,
@@ -467,11 +495,10 @@ pub fn run(
             trajectory: Some(pred.horizon),
             initial: (!coarse_driven).then(|| out.join("initial.npy")),
             initial_coarse: coarse_driven.then(|| out.join("initial_coarse.npy")),
-            ..job(
-                pred.replicas,
-                pred.seed.wrapping_add(1),
-                out.join("reference"),
-            )
+            config: valid.clone(),
+            n: pred.replicas,
+            seed: pred.seed.wrapping_add(1),
+            out: out.join("reference"),
         },
         &super::Silent,
     )?;
@@ -517,7 +544,7 @@ pub fn run(
         .ok_or_else(|| Error::numerical("run", "the prediction kept no reference"))?;
     let mut summary = vec![
         format!(
-            "{n} controlled experiments (seed {}), {} law; {} predictive samples (seed {}); {} fine-scale replicas from the same initial fine state",
+            "{training} (seed {}), {} law; {} predictive samples (seed {}); {} fine-scale replicas from the same initial fine state",
             cfg.seed,
             posterior.law.summary(),
             pred.samples,
@@ -554,6 +581,7 @@ pub fn run(
             config_text: cfg.text.clone(),
             quick,
             n,
+            training: training.clone(),
             seconds,
             prediction_seconds: predicted.seconds,
         },

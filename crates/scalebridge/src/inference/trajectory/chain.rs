@@ -153,6 +153,36 @@ impl BlockTridiagonal {
     }
 }
 
+impl BlockTridiagonal {
+    /// [`BlockTridiagonal::factor`], retried with a growing ridge `λ·max diag` (`λ = 10⁻¹²,
+    /// 10⁻¹⁰, …, 10⁻⁴`) on the diagonal when rounding makes a nearly singular chain lose
+    /// positive definiteness (a nearly deterministic law: `⟨v⟩` many orders above the
+    /// likelihood's curvature); the error of the last try otherwise.
+    pub fn factor_regularised(&self) -> Result<BlockCholesky> {
+        let first = match self.factor() {
+            Ok(c) => return Ok(c),
+            Err(e) => e,
+        };
+        let nc = self.nc;
+        let scale = (0..self.t1 * nc)
+            .map(|k| self.diag[(k / nc) * nc * nc + (k % nc) * (nc + 1)].abs())
+            .fold(0.0, f64::max);
+        for exp in [-12, -10, -8, -6, -4] {
+            let mut p = self.clone();
+            let ridge = 10f64.powi(exp) * scale;
+            for t in 0..self.t1 {
+                for k in 0..nc {
+                    p.diag[t * nc * nc + k * (nc + 1)] += ridge;
+                }
+            }
+            if let Ok(c) = p.factor() {
+                return Ok(c);
+            }
+        }
+        Err(first)
+    }
+}
+
 impl BlockCholesky {
     fn lt(&self, t: usize) -> &[f64] {
         let q = self.nc * self.nc;
@@ -210,8 +240,17 @@ impl BlockCholesky {
 
     /// The marginal variances `diag C_tt` of `C = Λ⁻¹`, `(T+1)·nc` values.
     pub fn marginal_variances(&self) -> Vec<f64> {
+        let nc = self.nc;
+        self.marginal_blocks()
+            .iter()
+            .flat_map(|c| (0..nc).map(move |k| c[k * nc + k]))
+            .collect()
+    }
+
+    /// The diagonal blocks `C_tt` of `C = Λ⁻¹`, each `nc × nc` row-major.
+    pub fn marginal_blocks(&self) -> Vec<Vec<f64>> {
         let (nc, t1) = (self.nc, self.t1);
-        let mut out = vec![0.0; t1 * nc];
+        let mut out = vec![Vec::new(); t1];
         // W = L_t⁻¹ (lower triangular), column by column
         let inverse = |lt: &[f64]| {
             let mut w = vec![0.0; nc * nc];
@@ -277,9 +316,7 @@ impl BlockCholesky {
                     }
                 }
             }
-            for k in 0..nc {
-                out[t * nc + k] = ctt[k * nc + k];
-            }
+            out[t] = ctt.clone();
             next = ctt;
         }
         out
@@ -564,7 +601,7 @@ pub fn update_run(
             let lin = linearise(model, &post.mean, nc, steps);
             let h = precision(model, run, nc, &post.mean, &post.var, &lin, true);
             let mut step = gradient(model, run, nc, &post.mean, &post.var, &lin);
-            h.factor()?.solve(&mut step);
+            h.factor_regularised()?.solve(&mut step);
             let f0 = mean_objective(model, run, nc, &post.mean, &post.var);
             let mut t = 1.0;
             let mut accepted = false;
@@ -598,7 +635,7 @@ pub fn update_run(
         let mut change = 0.0f64;
         for _ in 0..20 {
             let p = precision(model, run, nc, &post.mean, &post.var, &lin, false);
-            let ch = p.factor()?;
+            let ch = p.factor_regularised()?;
             let var = ch.marginal_variances();
             change = var
                 .iter()
@@ -640,7 +677,7 @@ pub fn theta_coupling(
     let steps = t1 - 1;
     let l = model.law.len();
     let lin = linearise(model, &post.mean, nc, steps);
-    let chol = precision(model, run, nc, &post.mean, &post.var, &lin, true).factor()?;
+    let chol = precision(model, run, nc, &post.mean, &post.var, &lin, true).factor_regularised()?;
     // H_Xθ, column by column: (T+1)·nc values per coefficient
     let mut cols = vec![vec![0.0; t1 * nc]; l];
     let mut gvg = vec![0.0; l * l];

@@ -13,4 +13,4 @@ pub mod data;
 pub mod learner;
 
 pub use data::{TrajectoryData, holds_trajectories};
-pub use learner::{CHAIN_DRAWS, LatentTrajectories};
+pub use learner::{LatentTrajectories, chain_pairs};
