@@ -184,6 +184,20 @@ impl Design {
         a
     }
 
+    /// Each term's root-mean-square contribution to the predicted mean over the design's rows,
+    /// `sqrt(mean_rows (θ_l Φ_rl)²)` (the scale-aware half of the activity rule).
+    pub fn contribution(&self, theta: &[f64]) -> Vec<f64> {
+        let l = self.l;
+        let rows = (self.phi.len() / l.max(1)).max(1);
+        let mut c = vec![0.0; l];
+        for row in self.phi.chunks_exact(l.max(1)) {
+            for k in 0..l {
+                c[k] += (theta[k] * row[k]).powi(2);
+            }
+        }
+        c.iter().map(|x| (x / rows as f64).sqrt()).collect()
+    }
+
     /// The change of the mean for a change `dtheta` of the coefficients, `Φ_ijᵀ Δθ`.
     pub fn apply(&self, dtheta: &[f64]) -> Vec<f64> {
         self.times(dtheta)

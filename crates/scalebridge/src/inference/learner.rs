@@ -23,7 +23,7 @@ use super::latent::{self, Site};
 use super::params::{LatentMethod, ValidParams};
 use super::posterior::{Latent, NoiseVar, Posterior, active_terms};
 use super::updates::{
-    QGamma, QTheta, accelerated_tau, solve_v, trace_terms, update_tau, update_theta, v_of,
+    QGamma, QTheta, accelerated_tau, rows_of, solve_v, trace_terms, update_tau, update_theta, v_of,
 };
 use crate::error::{Error, Result};
 use crate::law::least_squares::fit_least_squares;
@@ -403,15 +403,7 @@ impl Learner {
             &q_tau.means(),
         )?;
         let theta_std_marginal: Vec<f64> = (0..l).map(|k| marginal[(k, k)].sqrt()).collect();
-        let mut contribution = vec![0.0; l];
-        for row in design.phi.chunks_exact(l) {
-            for k in 0..l {
-                contribution[k] += (qt.mean[k] * row[k]).powi(2);
-            }
-        }
-        for c in &mut contribution {
-            *c = (*c / (n * nc) as f64).sqrt();
-        }
+        let contribution = design.contribution(&qt.mean);
         let v_means = q_v.means();
         let noise: Vec<f64> = v_means.iter().map(|v| 1.0 / v).collect();
         let posterior = Posterior {
@@ -419,13 +411,9 @@ impl Learner {
             names: law.names(),
             law: law.spec(),
             active: active_terms(&qt.mean, &theta_std_marginal, &contribution),
-            theta_cov_marginal: (0..l)
-                .map(|r| (0..l).map(|c| marginal[(r, c)]).collect())
-                .collect(),
+            theta_cov_marginal: rows_of(&marginal),
             theta_std_marginal,
-            theta_cov: (0..l)
-                .map(|r| (0..l).map(|c| qt.cov[(r, c)]).collect())
-                .collect(),
+            theta_cov: rows_of(&qt.cov),
             theta_mean: qt.mean.clone(),
             theta_std,
             contribution,

@@ -94,6 +94,13 @@ fn trace_prod(a: &Mat<f64>, b: &Mat<f64>) -> f64 {
     t
 }
 
+/// A square matrix as rows (what `posterior.json` stores).
+pub fn rows_of(m: &Mat<f64>) -> Vec<Vec<f64>> {
+    (0..m.nrows())
+        .map(|r| (0..m.ncols()).map(|c| m[(r, c)]).collect())
+        .collect()
+}
+
 /// `⟨v_j⟩` for bin `j` (shared noise: one value for all bins).
 #[inline]
 pub fn v_of(v: &[f64], j: usize) -> f64 {

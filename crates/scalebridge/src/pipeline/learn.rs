@@ -3,7 +3,9 @@
 use super::Progress;
 use crate::error::Result;
 use crate::inference::trajectory::holds_trajectories;
-use crate::inference::{Learner, LearnerParams, Posterior, TrainingData, TrajectoryData};
+use crate::inference::{
+    IterationInfo, Learner, LearnerParams, Posterior, TrainingData, TrajectoryData,
+};
 use crate::io::{Manifest, OutputDir};
 use crate::walkers::Domain;
 use ndarray::Array2;
@@ -111,41 +113,40 @@ fn one_step_experiments(path: &Path, runs: &TrajectoryData) -> Result<Option<Tra
     TrainingData::new(&x0, &after, runs.domain, runs.dt, path).map(Some)
 }
 
+/// What the manifest records of the data, whichever kind.
+struct DataSummary {
+    fingerprint: String,
+    domain: Option<Domain>,
+    dt: Option<f64>,
+    n: usize,
+    nc: usize,
+    training: String,
+    steps: Option<usize>,
+}
+
 fn learn_experiments(
     job: &LearnJob,
     learner: &Learner,
     data: &TrainingData,
     progress: &dyn Progress,
 ) -> Result<Learned> {
-    learner.law().check(data.nc)?;
-    let out = OutputDir::stage(&job.out)?;
-    let started = Instant::now();
-    progress.start("learning", job.params.max_iter as u64);
-    let (posterior, latent) = learner.fit(data, &mut |info| {
-        progress.inc(1);
-        progress.message(&format!("ELBO {:.6e}", info.elbo));
-    })?;
-    progress.finish();
-    let seconds = started.elapsed().as_secs_f64();
-    crate::io::write_json(&out.path("posterior.json"), &posterior)?;
-    latent.write_npz(&out.path("latent.npz"))?;
-    let fields = ModelManifest {
-        data: job.data.display().to_string(),
-        data_fingerprint: data.fingerprint.clone(),
-        domain: data.domain.map(|d| [d.ymin, d.ymax]),
+    let summary = DataSummary {
+        fingerprint: data.fingerprint.clone(),
+        domain: data.domain,
         dt: data.dt,
-        seed: job.params.seed,
         n: data.n,
         nc: data.nc,
-        nf: data.nf,
-        parameters: posterior.params.clone(),
-        seconds,
         training: experiments(),
         steps: None,
     };
-    Manifest::new("learn", fields).write(out.staged())?;
-    out.commit()?;
-    Ok(Learned { posterior, seconds })
+    fit_and_write(
+        job,
+        learner,
+        summary,
+        progress,
+        |observer| learner.fit(data, observer),
+        |latent, path| latent.write_npz(path),
+    )
 }
 
 fn learn_trajectories(
@@ -154,31 +155,60 @@ fn learn_trajectories(
     data: &TrajectoryData,
     progress: &dyn Progress,
 ) -> Result<Learned> {
-    learner.law().check(data.nc)?;
+    let summary = DataSummary {
+        fingerprint: data.fingerprint.clone(),
+        domain: data.domain,
+        dt: data.dt,
+        n: data.n,
+        nc: data.nc,
+        training: "trajectories".to_owned(),
+        steps: Some(data.steps),
+    };
+    fit_and_write(
+        job,
+        learner,
+        summary,
+        progress,
+        |observer| learner.fit_trajectories(data, observer),
+        |latent, path| latent.write_npz(path),
+    )
+}
+
+/// Fits with a progress bar and writes `posterior.json`, `latent.npz` and `manifest.json`
+/// together (or nothing).
+fn fit_and_write<L>(
+    job: &LearnJob,
+    learner: &Learner,
+    summary: DataSummary,
+    progress: &dyn Progress,
+    fit: impl FnOnce(&mut dyn FnMut(&IterationInfo)) -> Result<(Posterior, L)>,
+    write_latent: impl FnOnce(&L, &Path) -> Result<()>,
+) -> Result<Learned> {
+    learner.law().check(summary.nc)?;
     let out = OutputDir::stage(&job.out)?;
     let started = Instant::now();
     progress.start("learning", job.params.max_iter as u64);
-    let (posterior, latent) = learner.fit_trajectories(data, &mut |info| {
+    let (posterior, latent) = fit(&mut |info| {
         progress.inc(1);
         progress.message(&format!("ELBO {:.6e}", info.elbo));
     })?;
     progress.finish();
     let seconds = started.elapsed().as_secs_f64();
     crate::io::write_json(&out.path("posterior.json"), &posterior)?;
-    latent.write_npz(&out.path("latent.npz"))?;
+    write_latent(&latent, &out.path("latent.npz"))?;
     let fields = ModelManifest {
         data: job.data.display().to_string(),
-        data_fingerprint: data.fingerprint.clone(),
-        domain: data.domain.map(|d| [d.ymin, d.ymax]),
-        dt: data.dt,
+        data_fingerprint: summary.fingerprint,
+        domain: summary.domain.map(|d| [d.ymin, d.ymax]),
+        dt: summary.dt,
         seed: job.params.seed,
-        n: data.n,
-        nc: data.nc,
+        n: summary.n,
+        nc: summary.nc,
         nf: posterior.nf,
         parameters: posterior.params.clone(),
         seconds,
-        training: "trajectories".to_owned(),
-        steps: Some(data.steps),
+        training: summary.training,
+        steps: summary.steps,
     };
     Manifest::new("learn", fields).write(out.staged())?;
     out.commit()?;

@@ -36,8 +36,8 @@ use crate::inference::learner::{
 };
 use crate::inference::posterior::{NoiseVar, Posterior, TrainingRuns, active_terms};
 use crate::inference::updates::{
-    QGamma, QTheta, accelerated_tau, expected_sq_residuals, solve_v, trace_terms, update_tau,
-    update_theta, v_of,
+    QGamma, QTheta, accelerated_tau, expected_sq_residuals, rows_of, solve_v, trace_terms,
+    update_tau, update_theta, v_of,
 };
 use crate::law::least_squares::fit_least_squares;
 use crate::math::centre;
@@ -366,29 +366,16 @@ impl Learner {
         let marginal = last_marginal.ok_or_else(|| Error::numerical("fit", "no iteration ran"))?;
         let theta_std: Vec<f64> = (0..l).map(|k| qt.cov[(k, k)].sqrt()).collect();
         let theta_std_marginal: Vec<f64> = (0..l).map(|k| marginal[(k, k)].sqrt()).collect();
-        let rows = design.phi.len() / l.max(1);
-        let mut contribution = vec![0.0; l];
-        for row in design.phi.chunks_exact(l) {
-            for k in 0..l {
-                contribution[k] += (qt.mean[k] * row[k]).powi(2);
-            }
-        }
-        for c in &mut contribution {
-            *c = (*c / rows.max(1) as f64).sqrt();
-        }
+        let contribution = design.contribution(&qt.mean);
         let noise: Vec<f64> = q_v.means().iter().map(|v| 1.0 / v).collect();
-        let cov: Vec<Vec<f64>> = (0..l)
-            .map(|r| (0..l).map(|c| qt.cov[(r, c)]).collect())
-            .collect();
+        let cov: Vec<Vec<f64>> = rows_of(&qt.cov);
         let walker_steps = data.walker_steps();
         let posterior = Posterior {
             format_version: crate::io::FORMAT_VERSION,
             names: law.names(),
             law: law.spec(),
             active: active_terms(&qt.mean, &theta_std_marginal, &contribution),
-            theta_cov_marginal: (0..l)
-                .map(|r| (0..l).map(|c| marginal[(r, c)]).collect())
-                .collect(),
+            theta_cov_marginal: rows_of(&marginal),
             theta_std_marginal,
             theta_cov: cov,
             theta_mean: qt.mean.clone(),
