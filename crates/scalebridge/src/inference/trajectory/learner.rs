@@ -273,6 +273,24 @@ impl Learner {
                     q_tau = q_tau_acc;
                 }
             }
+            if !linear {
+                // the last Gauss–Newton step (and the accelerated ARD step's) is undamped: keep
+                // its move only as far as it raises the exact objective on the drawn transitions
+                // (measured: without this a small hop's log-odds ran off to −600 on a system
+                // with empty bins)
+                damp_to_exact_ascent(
+                    law,
+                    &inputs,
+                    nc,
+                    &design,
+                    &targets,
+                    &v_draw,
+                    &q_tau.means(),
+                    &theta_lin,
+                    &sd_of(&qt),
+                    &mut qt.mean,
+                );
+            }
             let sq: Vec<f64> = expected_sq_residuals(&design, &stats, &qt)
                 .iter()
                 .map(|x| x / draws)
