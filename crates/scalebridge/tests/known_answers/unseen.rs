@@ -184,8 +184,12 @@ fn study_from(
     } else {
         "exp"
     };
+    // one directory per call: two tests run the same study in parallel, and each removes
+    // its directory when done
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!(
-        "sb-unseen-{name}-{family}-{tag}-{}",
+        "sb-unseen-{name}-{family}-{tag}-{}-{call}",
         std::process::id()
     ));
     std::fs::create_dir_all(&dir).unwrap();
