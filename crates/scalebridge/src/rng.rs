@@ -24,6 +24,8 @@ pub mod purpose {
     pub const PREDICT: u64 = 0x50_52_44;
     /// Common random draws of the latent chains of trajectories (learning).
     pub const CHAIN: u64 = 0x43_48_4e;
+    /// Posterior draw `d` of the law's coefficients and noise precision.
+    pub const DRAWS: u64 = 0x44_52_57;
 }
 
 /// SplitMix64 finaliser: a bijective, avalanche-mixing map on `u64`.

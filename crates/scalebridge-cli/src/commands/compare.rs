@@ -2,54 +2,29 @@
 
 use crate::cli::CompareArgs;
 use anyhow::Result;
-use scalebridge::Error;
 use scalebridge::inference::Posterior;
+use scalebridge::pipeline::compare::compare;
+use std::path::PathBuf;
 
 pub fn run(args: CompareArgs) -> Result<()> {
-    let models: Vec<Posterior> = args
-        .dirs
+    let files: Vec<PathBuf> = args.dirs.iter().map(|d| d.join("posterior.json")).collect();
+    let models: Vec<Posterior> = files
         .iter()
-        .map(|d| Posterior::load(&d.join("posterior.json")))
+        .map(|f| Posterior::load(f))
         .collect::<Result<_, _>>()?;
-    let first = &models[0];
-    for (d, m) in args.dirs.iter().zip(&models).skip(1) {
-        if m.data_fingerprint != first.data_fingerprint {
-            return Err(Error::data(
-                d.join("posterior.json"),
-                "data_fingerprint",
-                format!(
-                    "learned on different data ({}) than {} ({}): ELBOs are not comparable",
-                    m.data_fingerprint,
-                    args.dirs[0].display(),
-                    first.data_fingerprint
-                ),
-            )
-            .into());
-        }
-        if m.likelihood != first.likelihood {
-            return Err(Error::data(
-                d.join("posterior.json"),
-                "likelihood",
-                "uses a different likelihood form (positions vs counts): ELBOs are not comparable",
-            )
-            .into());
-        }
-    }
-    let best = models
-        .iter()
-        .map(|m| m.elbo)
-        .fold(f64::NEG_INFINITY, f64::max);
+    let pairs: Vec<_> = files.iter().map(PathBuf::as_path).zip(&models).collect();
+    let rows = compare(&pairs)?;
+    let label = |d: &PathBuf| d.display().to_string();
     let width = args
         .dirs
         .iter()
-        .map(|d| d.display().to_string().len())
+        .map(|d| label(d).len())
         .max()
         .unwrap_or(5)
         .max(5);
-    let laws: Vec<String> = models.iter().map(|m| m.law.summary()).collect();
-    let lw = laws
+    let lw = rows
         .iter()
-        .map(|l| l.chars().count())
+        .map(|r| r.law.chars().count())
         .max()
         .unwrap_or(3)
         .max(3);
@@ -57,22 +32,23 @@ pub fn run(args: CompareArgs) -> Result<()> {
         "{:<width$}  {:<lw$} {:>4} {:>5} {:>6} {:>16} {:>12}  converged",
         "model", "law", "nc", "terms", "active", "ELBO", "ELBO - best"
     );
-    for ((d, m), law) in args.dirs.iter().zip(&models).zip(&laws) {
+    for (d, r) in args.dirs.iter().zip(&rows) {
         // pad by characters, not bytes (`²`, `π` in kernel feature names)
-        let pad = " ".repeat(lw - law.chars().count());
+        let pad = " ".repeat(lw - r.law.chars().count());
         println!(
-            "{:<width$}  {law}{pad} {:>4} {:>5} {:>6} {:>16.6e} {:>12.3}  {}",
-            d.display(),
-            m.nc,
-            m.names.len(),
-            m.active.iter().filter(|a| **a).count(),
-            m.elbo,
-            m.elbo - best,
-            if m.converged { "yes" } else { "no" }
+            "{:<width$}  {}{pad} {:>4} {:>5} {:>6} {:>16.6e} {:>12.3}  {}",
+            label(d),
+            r.law,
+            r.nc,
+            r.terms,
+            r.active,
+            r.elbo,
+            r.elbo_minus_best,
+            if r.converged { "yes" } else { "no" }
         );
     }
-    if models.len() > 1
-        && let Some((d, _)) = args.dirs.iter().zip(&models).find(|(_, m)| m.elbo == best)
+    if rows.len() > 1
+        && let Some((d, _)) = args.dirs.iter().zip(&rows).find(|(_, r)| r.best)
     {
         println!("best (highest ELBO): {}", d.display());
     }

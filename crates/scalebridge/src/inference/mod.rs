@@ -13,10 +13,12 @@
 //! | [`elbo`] | the evidence lower bound with every constant |
 //! | [`learner`] | the coordinate-ascent loop |
 //! | [`posterior`] | the immutable fitted [`Posterior`] that everything downstream consumes |
+//! | [`draws`] | posterior draws of `θ` and `v` (reproducible from a seed) |
 //! | [`trajectory`] | learning from trajectories: every coarse state latent (SPEC A.10) |
 
 pub mod data;
 pub mod design;
+pub mod draws;
 pub mod elbo;
 pub mod joint;
 pub mod latent;

@@ -133,17 +133,10 @@ pub fn fit_lift_job(
     seed: u64,
     out: &Path,
 ) -> Result<LiftFile> {
-    let radius = LiftRule::radius_of_kernel(kernel)
+    // the parameters before the data: a bad --kernel is named whatever the file holds
+    LiftRule::radius_of_kernel(kernel)
         .ok_or_else(|| Error::param("kernel", kernel, "3, 5 or 7"))?;
     let lats = read_spins(data)?;
-    let l = lats[0].l;
-    if l < 4 || l % 2 == 1 {
-        return Err(Error::data(
-            data,
-            "(npy)",
-            format!("lattice side {l}: must be even and >= 4 for 2×2 blocks"),
-        ));
-    }
     let k = match k {
         Some(k) => k,
         None => crate::io::manifest_beside::<KField>(data)?
@@ -159,15 +152,7 @@ pub fn fit_lift_job(
                 )
             })?,
     };
-    if !(k > 0.0 && k.is_finite()) {
-        return Err(Error::param("K", k, "finite and > 0"));
-    }
-    let pairs: Vec<_> = lats
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| majority_pair(f, seed, i))
-        .collect();
-    let file = LiftFile::new(fit(&pairs, radius)?, l, k);
+    let file = fit_lift(lats, kernel, k, seed, data, "(npy)")?;
     let dir = OutputDir::stage(out)?;
     crate::io::write_json(&dir.path("lift.json"), &file)?;
     Manifest::new(
@@ -182,6 +167,38 @@ pub fn fit_lift_job(
     .write(dir.staged())?;
     dir.commit()?;
     Ok(file)
+}
+
+/// Fits the rule of side `kernel` (3, 5, 7) to configurations `lats` at coupling `k` and
+/// their majority-rule blocks (ties from `seed`). Errors about the lattices name `what` and
+/// `field`.
+pub fn fit_lift(
+    lats: Vec<Lattice>,
+    kernel: usize,
+    k: f64,
+    seed: u64,
+    what: &Path,
+    field: &str,
+) -> Result<LiftFile> {
+    let radius = LiftRule::radius_of_kernel(kernel)
+        .ok_or_else(|| Error::param("kernel", kernel, "3, 5 or 7"))?;
+    if !(k > 0.0 && k.is_finite()) {
+        return Err(Error::param("K", k, "finite and > 0"));
+    }
+    let l = lats.first().map_or(0, |f| f.l);
+    if l < 4 || l % 2 == 1 {
+        return Err(Error::data(
+            what,
+            field,
+            format!("lattice side {l}: must be even and >= 4 for 2×2 blocks"),
+        ));
+    }
+    let pairs: Vec<_> = lats
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| majority_pair(f, seed, i))
+        .collect();
+    Ok(LiftFile::new(fit(&pairs, radius)?, l, k))
 }
 
 /// What to dream.
@@ -324,28 +341,7 @@ pub fn dream_job(job: &DreamJob, progress: &dyn Progress) -> Result<Dreamed> {
 /// MCRG eigenvalues from the configurations in `data` and `steps` majority-rule blockings
 /// (ties from `seed`); writes `out/mcrg.json` and `out/manifest.json`.
 pub fn mcrg_job(data: &Path, steps: usize, seed: u64, out: &Path) -> Result<Vec<Mcrg>> {
-    if steps == 0 {
-        return Err(Error::param("steps", 0, ">= 1"));
-    }
-    let lats = read_spins(data)?;
-    let l = lats[0].l;
-    let block = 1usize << steps.min(30);
-    if l % block != 0 || l / block < MIN_SIDE {
-        return Err(Error::data(
-            data,
-            "(npy)",
-            format!(
-                "lattice side {l}: {steps} blocking steps need a multiple of 2^{steps} with at least {MIN_SIDE} coarse sites per side"
-            ),
-        ));
-    }
-    // chains[i][k] = MR^k of configuration i
-    let chains: Vec<Vec<Lattice>> = lats
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| block_chain(f, steps, seed, i))
-        .collect();
-    let result = mcrg_chains(&chains)?;
+    let result = mcrg(read_spins(data)?, steps, seed, data, "(npy)")?;
     let dir = OutputDir::stage(out)?;
     crate::io::write_json(&dir.path("mcrg.json"), &McrgFile::new(result.clone()))?;
     Manifest::new(
@@ -359,4 +355,36 @@ pub fn mcrg_job(data: &Path, steps: usize, seed: u64, out: &Path) -> Result<Vec<
     .write(dir.staged())?;
     dir.commit()?;
     Ok(result)
+}
+
+/// MCRG eigenvalues from configurations `lats` and `steps` majority-rule blockings (ties from
+/// `seed`). Errors about the lattices name `what` and `field`.
+pub fn mcrg(
+    lats: Vec<Lattice>,
+    steps: usize,
+    seed: u64,
+    what: &Path,
+    field: &str,
+) -> Result<Vec<Mcrg>> {
+    if steps == 0 {
+        return Err(Error::param("steps", 0, ">= 1"));
+    }
+    let l = lats.first().map_or(0, |f| f.l);
+    let block = 1usize << steps.min(30);
+    if l % block != 0 || l / block < MIN_SIDE {
+        return Err(Error::data(
+            what,
+            field,
+            format!(
+                "lattice side {l}: {steps} blocking steps need a multiple of 2^{steps} with at least {MIN_SIDE} coarse sites per side"
+            ),
+        ));
+    }
+    // chains[i][k] = MR^k of configuration i
+    let chains: Vec<Vec<Lattice>> = lats
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| block_chain(f, steps, seed, i))
+        .collect();
+    mcrg_chains(&chains)
 }

@@ -4,7 +4,8 @@ use super::Progress;
 use crate::error::Result;
 use crate::inference::trajectory::holds_trajectories;
 use crate::inference::{
-    IterationInfo, Learner, LearnerParams, Posterior, TrainingData, TrajectoryData,
+    IterationInfo, Latent, LatentTrajectories, Learner, LearnerParams, Posterior, TrainingData,
+    TrajectoryData,
 };
 use crate::io::{Manifest, OutputDir};
 use crate::walkers::Domain;
@@ -74,22 +75,53 @@ pub struct Learned {
     pub seconds: f64,
 }
 
-/// Learns the law and writes `out/posterior.json`, `out/latent.npz`, `out/manifest.json`
-/// (all three or none). The data are controlled experiments (`X0`, `counts (N, nc)`) or
-/// trajectories (`counts (N, T+1, nc)` or `positions`); trajectories of one step that come with
-/// their `X0` are controlled experiments and are learned as such.
-pub fn learn(job: &LearnJob, progress: &dyn Progress) -> Result<Learned> {
-    let params = job.params.clone().check()?;
-    let learner = Learner::new(params)?;
-    if holds_trajectories(&job.data)? {
-        let runs = TrajectoryData::from_npz(&job.data, job.domain, job.nc)?;
-        match one_step_experiments(&job.data, &runs)? {
-            Some(data) => learn_experiments(job, &learner, &data, progress),
-            None => learn_trajectories(job, &learner, &runs, progress),
+/// Training data of either kind, in memory.
+#[derive(Clone, Debug)]
+pub enum LearnData {
+    /// Controlled one-step experiments (`X0`, `counts (N, nc)`).
+    Experiments(TrainingData),
+    /// Trajectories (`counts (N, T+1, nc)`), every coarse state latent.
+    Trajectories(TrajectoryData),
+}
+
+impl LearnData {
+    /// Reads either kind from an `.npz`: controlled experiments (`X0`, `counts (N, nc)`) or
+    /// trajectories (`counts (N, T+1, nc)` or `positions`); trajectories of one step that come
+    /// with their `X0` are controlled experiments and are learned as such.
+    pub fn from_npz(path: &Path, domain: Option<Domain>, nc: Option<usize>) -> Result<Self> {
+        if holds_trajectories(path)? {
+            let runs = TrajectoryData::from_npz(path, domain, nc)?;
+            Ok(match one_step_experiments(path, &runs)? {
+                Some(data) => LearnData::Experiments(data),
+                None => LearnData::Trajectories(runs),
+            })
+        } else {
+            TrainingData::from_npz(path, domain).map(LearnData::Experiments)
         }
-    } else {
-        let data = TrainingData::from_npz(&job.data, job.domain)?;
-        learn_experiments(job, &learner, &data, progress)
+    }
+
+    /// The data's fingerprint (what `posterior.json` records).
+    pub fn fingerprint(&self) -> &str {
+        match self {
+            LearnData::Experiments(d) => &d.fingerprint,
+            LearnData::Trajectories(d) => &d.fingerprint,
+        }
+    }
+
+    /// Experiments, or runs.
+    pub fn n(&self) -> usize {
+        match self {
+            LearnData::Experiments(d) => d.n,
+            LearnData::Trajectories(d) => d.n,
+        }
+    }
+
+    /// Coarse bins.
+    pub fn nc(&self) -> usize {
+        match self {
+            LearnData::Experiments(d) => d.nc,
+            LearnData::Trajectories(d) => d.nc,
+        }
     }
 }
 
@@ -113,104 +145,132 @@ fn one_step_experiments(path: &Path, runs: &TrajectoryData) -> Result<Option<Tra
     TrainingData::new(&x0, &after, runs.domain, runs.dt, path).map(Some)
 }
 
-/// What the manifest records of the data, whichever kind.
-struct DataSummary {
-    fingerprint: String,
-    domain: Option<Domain>,
-    dt: Option<f64>,
-    n: usize,
-    nc: usize,
-    training: String,
-    steps: Option<usize>,
+/// The latent coarse states of a fit: `(N, nc)` after the step of each experiment, or
+/// `(N, T+1, nc)` along each run.
+#[derive(Clone, Debug)]
+pub enum LatentStates {
+    /// Controlled experiments.
+    Experiments(Latent),
+    /// Trajectories.
+    Trajectories(LatentTrajectories),
 }
 
-fn learn_experiments(
-    job: &LearnJob,
-    learner: &Learner,
-    data: &TrainingData,
-    progress: &dyn Progress,
-) -> Result<Learned> {
-    let summary = DataSummary {
-        fingerprint: data.fingerprint.clone(),
-        domain: data.domain,
-        dt: data.dt,
-        n: data.n,
-        nc: data.nc,
-        training: experiments(),
-        steps: None,
-    };
-    fit_and_write(
-        job,
-        learner,
-        summary,
-        progress,
-        |observer| learner.fit(data, observer),
-        |latent, path| latent.write_npz(path),
-    )
+impl LatentStates {
+    /// Writes `latent.npz` (`mean`, `std`).
+    pub fn write_npz(&self, path: &Path) -> Result<()> {
+        match self {
+            LatentStates::Experiments(l) => l.write_npz(path),
+            LatentStates::Trajectories(l) => l.write_npz(path),
+        }
+    }
+
+    /// Reads `dir/latent.npz` of the model whose posterior is `posterior`, checking its shape.
+    pub fn read(dir: &Path, posterior: &Posterior) -> Result<Self> {
+        let path = dir.join("latent.npz");
+        let nc = posterior.nc;
+        Ok(match posterior.trajectories {
+            Some(r) => LatentStates::Trajectories(LatentTrajectories::read_npz(
+                &path,
+                r.runs,
+                r.steps + 1,
+                nc,
+            )?),
+            None => LatentStates::Experiments(Latent::read_npz(&path, posterior.n, nc)?),
+        })
+    }
 }
 
-fn learn_trajectories(
-    job: &LearnJob,
-    learner: &Learner,
-    data: &TrajectoryData,
-    progress: &dyn Progress,
-) -> Result<Learned> {
-    let summary = DataSummary {
-        fingerprint: data.fingerprint.clone(),
-        domain: data.domain,
-        dt: data.dt,
-        n: data.n,
-        nc: data.nc,
-        training: "trajectories".to_owned(),
-        steps: Some(data.steps),
-    };
-    fit_and_write(
-        job,
-        learner,
-        summary,
-        progress,
-        |observer| learner.fit_trajectories(data, observer),
-        |latent, path| latent.write_npz(path),
-    )
+/// A fitted model in memory: what `learn` writes to its directory.
+#[derive(Clone, Debug)]
+pub struct Fitted {
+    /// The posterior (`posterior.json`).
+    pub posterior: Posterior,
+    /// The latent states (`latent.npz`).
+    pub latent: LatentStates,
+    /// What the model was learned from (`manifest.json`).
+    pub manifest: ModelManifest,
 }
 
-/// Fits with a progress bar and writes `posterior.json`, `latent.npz` and `manifest.json`
-/// together (or nothing).
-fn fit_and_write<L>(
-    job: &LearnJob,
-    learner: &Learner,
-    summary: DataSummary,
+/// Fits the law to `data`; `source` names the data in the manifest (a file, or the arrays a
+/// caller passed). Progress: one unit per sweep.
+pub fn fit(
+    data: &LearnData,
+    params: &LearnerParams,
+    source: &str,
     progress: &dyn Progress,
-    fit: impl FnOnce(&mut dyn FnMut(&IterationInfo)) -> Result<(Posterior, L)>,
-    write_latent: impl FnOnce(&L, &Path) -> Result<()>,
-) -> Result<Learned> {
-    learner.law().check(summary.nc)?;
-    let out = OutputDir::stage(&job.out)?;
+) -> Result<Fitted> {
+    let learner = Learner::new(params.clone().check()?)?;
+    learner.law().check(data.nc())?;
     let started = Instant::now();
-    progress.start("learning", job.params.max_iter as u64);
-    let (posterior, latent) = fit(&mut |info| {
+    progress.start("learning", params.max_iter as u64);
+    let mut observer = |info: &IterationInfo| {
         progress.inc(1);
         progress.message(&format!("ELBO {:.6e}", info.elbo));
-    })?;
+    };
+    let (posterior, latent, summary) = match data {
+        LearnData::Experiments(d) => {
+            let (p, l) = learner.fit(d, &mut observer)?;
+            let summary = (d.domain, d.dt, d.n, d.nc, experiments(), None);
+            (p, LatentStates::Experiments(l), summary)
+        }
+        LearnData::Trajectories(d) => {
+            let (p, l) = learner.fit_trajectories(d, &mut observer)?;
+            let summary = (
+                d.domain,
+                d.dt,
+                d.n,
+                d.nc,
+                "trajectories".to_owned(),
+                Some(d.steps),
+            );
+            (p, LatentStates::Trajectories(l), summary)
+        }
+    };
     progress.finish();
-    let seconds = started.elapsed().as_secs_f64();
-    crate::io::write_json(&out.path("posterior.json"), &posterior)?;
-    write_latent(&latent, &out.path("latent.npz"))?;
-    let fields = ModelManifest {
-        data: job.data.display().to_string(),
-        data_fingerprint: summary.fingerprint,
-        domain: summary.domain.map(|d| [d.ymin, d.ymax]),
-        dt: summary.dt,
-        seed: job.params.seed,
-        n: summary.n,
-        nc: summary.nc,
+    let (domain, dt, n, nc, training, steps) = summary;
+    let manifest = ModelManifest {
+        data: source.to_owned(),
+        data_fingerprint: data.fingerprint().to_owned(),
+        domain: domain.map(|d| [d.ymin, d.ymax]),
+        dt,
+        seed: params.seed,
+        n,
+        nc,
         nf: posterior.nf,
         parameters: posterior.params.clone(),
-        seconds,
-        training: summary.training,
-        steps: summary.steps,
+        seconds: started.elapsed().as_secs_f64(),
+        training,
+        steps,
     };
-    Manifest::new("learn", fields).write(out.staged())?;
-    out.commit()?;
-    Ok(Learned { posterior, seconds })
+    Ok(Fitted {
+        posterior,
+        latent,
+        manifest,
+    })
+}
+
+/// Writes a model directory: `posterior.json`, `latent.npz` and `manifest.json`, all three or
+/// none (staged, then renamed).
+pub fn write_model(out: &Path, fitted: &Fitted) -> Result<()> {
+    let dir = OutputDir::stage(out)?;
+    crate::io::write_json(&dir.path("posterior.json"), &fitted.posterior)?;
+    fitted.latent.write_npz(&dir.path("latent.npz"))?;
+    Manifest::new("learn", fitted.manifest.clone()).write(dir.staged())?;
+    dir.commit()
+}
+
+/// Learns the law from the data file and writes `out/posterior.json`, `out/latent.npz`,
+/// `out/manifest.json` (all three or none): [`LearnData::from_npz`], [`fit`], [`write_model`].
+pub fn learn(job: &LearnJob, progress: &dyn Progress) -> Result<Learned> {
+    let params = job.params.clone();
+    params.clone().check()?;
+    let data = LearnData::from_npz(&job.data, job.domain, job.nc)?;
+    // stage the output before the fit, so an unwritable --out fails fast
+    OutputDir::stage(&job.out)?;
+    let fitted = fit(&data, &params, &job.data.display().to_string(), progress)?;
+    write_model(&job.out, &fitted)?;
+    Ok(Learned {
+        seconds: fitted.manifest.seconds,
+        posterior: fitted.posterior,
+    })
 }

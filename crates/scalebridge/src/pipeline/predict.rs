@@ -2,11 +2,9 @@
 //! learned model, and their coverage of fine-scale replicas.
 
 use super::Progress;
-use super::learn::ModelManifest;
+use super::learn::{LatentStates, LearnData, ModelManifest};
 use crate::error::{Error, Result};
-use crate::inference::{
-    Latent, LatentTrajectories, Posterior, TrainingData, TrainingRuns, TrajectoryData,
-};
+use crate::inference::{Posterior, TrainingData, TrajectoryData};
 use crate::io::{Manifest, OutputDir, read_npy_f64_1d};
 use crate::limits::{array_bytes, require_memory};
 use crate::prediction::{
@@ -165,46 +163,282 @@ pub fn parse_pairs(pairs: &[String], nc: usize) -> Result<Vec<(usize, usize)>> {
         .collect()
 }
 
+/// What to predict, whatever the start: the in-memory part of a [`PredictJob`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct PredictOptions {
+    /// Coarse steps.
+    pub horizon: usize,
+    /// Binnings of the density.
+    pub bins: Vec<usize>,
+    /// Predictive samples.
+    pub samples: usize,
+    /// Level of the central credible interval.
+    pub level: f64,
+    /// 2-bin pairs of coarse bins (checked against the model's `nc`).
+    pub pairs: Vec<(usize, usize)>,
+    /// Random seed.
+    pub seed: u64,
+}
+
+impl PredictOptions {
+    /// Checks the options against a model of `nc` bins, the binnings, the pairs and the memory
+    /// the predictive samples take.
+    pub fn check(&self, nc: usize) -> Result<PredictionParams> {
+        let params = PredictionParams {
+            horizon: self.horizon,
+            samples: self.samples,
+            level: self.level,
+            seed: self.seed,
+        };
+        params.check()?;
+        if self.bins.is_empty() {
+            return Err(Error::param("bins", "none", "at least one binning"));
+        }
+        for &b in &self.bins {
+            check_binning(b, nc)?;
+        }
+        if let Some((a, b)) = self.pairs.iter().find(|(a, b)| *a >= nc || *b >= nc) {
+            return Err(Error::param(
+                "pairs",
+                format!("{a}:{b}"),
+                &format!("k1:k2 with 0 <= k < nc = {nc}"),
+            ));
+        }
+        let width = self.bins.iter().sum::<usize>() + self.pairs.len();
+        let bytes = self
+            .horizon
+            .checked_add(1)
+            .and_then(|steps| array_bytes(&[self.samples, steps, width.max(1)], 8));
+        require_memory("horizon", self.horizon, "the predictive samples", bytes)?;
+        Ok(params)
+    }
+}
+
+/// The periodic interval of a prediction: the one given, else the model's.
+pub fn model_domain(given: Option<Domain>, manifest: &ModelManifest, dir: &Path) -> Result<Domain> {
+    match (given, manifest.domain) {
+        (Some(d), _) => Ok(d),
+        (None, Some([a, b])) => Domain::new(a, b).map_err(|_| {
+            Error::data(
+                dir.join("manifest.json"),
+                "domain",
+                format!("[{a}, {b}] is not an interval"),
+            )
+        }),
+        (None, None) => Err(Error::param(
+            "domain",
+            "unknown",
+            "given with --domain ymin,ymax (the model's manifest has none)",
+        )),
+    }
+}
+
+/// The start of a prediction from a new fine state: walker positions in `domain`, binned on the
+/// model's `nc` bins; `what` names them in errors. Returns the start and the walker count.
+pub fn start_from_positions(
+    positions: &[f64],
+    domain: &Domain,
+    nc: usize,
+    what: &str,
+) -> Result<(Start, usize)> {
+    if positions.is_empty() {
+        return Err(Error::param(
+            what,
+            "no positions",
+            "float64 (nf,) walker positions, nf >= 1",
+        ));
+    }
+    check_positions(positions, domain, what)?;
+    Ok((
+        Start::from_counts(&bin_counts(positions, domain, nc)),
+        positions.len(),
+    ))
+}
+
+/// Checks that `data` is what the model was learned on (same fingerprint); returns the array
+/// an error about it names.
+fn check_training_data(
+    posterior: &Posterior,
+    data: &LearnData,
+    what: &Path,
+) -> Result<&'static str> {
+    let field = match data {
+        LearnData::Experiments(_) => "X0",
+        LearnData::Trajectories(_) => "counts",
+    };
+    if data.fingerprint() != posterior.data_fingerprint {
+        return Err(Error::data(
+            what,
+            field,
+            "is not the data the model was learned on (fingerprints differ)",
+        ));
+    }
+    Ok(field)
+}
+
+/// The start of a prediction that continues training experiment (or run) `experiment` of
+/// `data`, which must be the data the model was learned on (same fingerprint); `what` names
+/// the data in errors. Returns the start and the walker count.
+pub fn start_of_experiment(
+    posterior: &Posterior,
+    latent: &LatentStates,
+    data: &LearnData,
+    experiment: usize,
+    what: &Path,
+) -> Result<(Start, usize)> {
+    let field = check_training_data(posterior, data, what)?;
+    if experiment >= data.n() {
+        return Err(Error::param(
+            "experiment",
+            experiment,
+            &format!("< N = {}", data.n()),
+        ));
+    }
+    let nc = posterior.nc;
+    match (data, latent) {
+        (LearnData::Experiments(d), LatentStates::Experiments(l)) => Ok((
+            Start::Experiment {
+                x0: d.x0_row(experiment).to_vec(),
+                mean: l.mean.row(experiment).to_vec(),
+                std: l.std.row(experiment).to_vec(),
+            },
+            d.nf,
+        )),
+        (LearnData::Trajectories(d), LatentStates::Trajectories(l)) => {
+            // the last latent state q(X_{I,T}) with the walkers observed then; times count
+            // from that state
+            let t = d.steps;
+            let last = |a: &ndarray::Array3<f64>| -> Vec<f64> {
+                (0..nc).map(|j| a[(experiment, t, j)]).collect()
+            };
+            let mut mean = last(&l.mean);
+            crate::math::centre(&mut mean);
+            Ok((
+                Start::Inferred {
+                    mean,
+                    std: last(&l.std),
+                },
+                d.nf_at(experiment, t) as usize,
+            ))
+        }
+        _ => Err(Error::data(
+            what,
+            field,
+            "is not the kind of data (experiments or trajectories) the model was learned on",
+        )),
+    }
+}
+
+/// Draws the predictive samples from `start` and summarises them: one band per binning, then
+/// the 2-bin band if pairs were asked for. Times are in units of `dt` (coarse steps when
+/// `None`).
+pub fn predict_from(
+    posterior: &Posterior,
+    start: &Start,
+    nf: usize,
+    domain: Domain,
+    dt: Option<f64>,
+    options: &PredictOptions,
+    progress: &dyn Progress,
+) -> Result<Prediction> {
+    let params = options.check(posterior.nc)?;
+    if let Some(d) = dt.filter(|d| !(d.is_finite() && *d > 0.0)) {
+        return Err(Error::param("dt", d, "a time step (finite, > 0)"));
+    }
+    let densities: Vec<Density> = options.bins.iter().map(|&bins| Density { bins }).collect();
+    let two_bin = TwoBin {
+        pairs: options.pairs.clone(),
+    };
+    let mut observables: Vec<&dyn Observable> =
+        densities.iter().map(|d| d as &dyn Observable).collect();
+    if !options.pairs.is_empty() {
+        observables.push(&two_bin);
+    }
+    progress.start("samples", options.samples as u64);
+    let prediction = predict_bands(
+        posterior,
+        start,
+        nf,
+        domain,
+        dt.unwrap_or(1.0),
+        &observables,
+        &params,
+        &|k| progress.inc(k),
+    )?;
+    progress.finish();
+    Ok(prediction)
+}
+
+/// Reads fine-scale replicas (`trajectory.npz`, `positions (R, horizon+1, nf)`) for coverage.
+pub fn read_reference(
+    path: &Path,
+    horizon: usize,
+    nf: usize,
+    domain: &Domain,
+) -> Result<ndarray::Array3<f64>> {
+    let pos = Trajectories::read_positions(path)?;
+    check_reference(&pos, horizon, nf, domain, path, "positions")?;
+    Ok(pos)
+}
+
+/// Checks replicas' positions `(R, horizon+1, nf)` against a prediction.
+pub fn check_reference(
+    pos: &ndarray::Array3<f64>,
+    horizon: usize,
+    nf: usize,
+    domain: &Domain,
+    what: &Path,
+    field: &str,
+) -> Result<()> {
+    let (_, steps, rnf) = pos.dim();
+    if steps != horizon + 1 {
+        return Err(Error::data(
+            what,
+            field,
+            format!("{steps} times; the horizon asks for {}", horizon + 1),
+        ));
+    }
+    if rnf != nf {
+        return Err(Error::data(
+            what,
+            field,
+            format!("{rnf} walkers; the initial state has {nf}"),
+        ));
+    }
+    let flat: Vec<f64> = pos.iter().copied().collect();
+    check_positions(&flat, domain, &format!("{}: {field}", what.display()))
+}
+
+/// Coverage of the replicas `pos` by the density bands of `prediction` (one per binning of
+/// `bins`, in order).
+pub fn coverage_of(
+    prediction: &Prediction,
+    bins: &[usize],
+    pos: &ndarray::Array3<f64>,
+    domain: &Domain,
+) -> Result<Vec<Coverage>> {
+    bins.iter()
+        .zip(&prediction.bands)
+        .map(|(&b, band)| coverage(band, b, pos, domain))
+        .collect()
+}
+
 /// Runs the prediction and writes `out/density_bins{B}.npz`, `out/two_bin.npz` (with pairs),
 /// `out/coverage.json` (with a reference) and `out/manifest.json`.
 pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
     let model = Model::load(&job.model)?;
     let posterior = &model.posterior;
     let nc = posterior.nc;
-    let params = PredictionParams {
+    let options = PredictOptions {
         horizon: job.horizon,
+        bins: job.bins.clone(),
         samples: job.samples,
         level: job.level,
+        pairs: parse_pairs(&job.pairs, nc)?,
         seed: job.seed,
     };
-    params.check()?;
-    for &b in &job.bins {
-        check_binning(b, nc)?;
-    }
-    let pairs = parse_pairs(&job.pairs, nc)?;
-    let width = job.bins.iter().sum::<usize>() + pairs.len();
-    let bytes = job
-        .horizon
-        .checked_add(1)
-        .and_then(|steps| array_bytes(&[job.samples, steps, width.max(1)], 8));
-    require_memory("horizon", job.horizon, "the predictive samples", bytes)?;
-    let domain = match (job.domain, model.manifest.domain) {
-        (Some(d), _) => d,
-        (None, Some([a, b])) => Domain::new(a, b).map_err(|_| {
-            Error::data(
-                job.model.join("manifest.json"),
-                "domain",
-                format!("[{a}, {b}] is not an interval"),
-            )
-        })?,
-        (None, None) => {
-            return Err(Error::param(
-                "domain",
-                "unknown",
-                "given with --domain ymin,ymax (the model's manifest has none)",
-            ));
-        }
-    };
+    options.check(nc)?;
+    let domain = model_domain(job.domain, &model.manifest, &job.model)?;
     let dt = model.manifest.dt;
     if let Some(d) = dt.filter(|d| !(d.is_finite() && *d > 0.0)) {
         return Err(Error::data(
@@ -223,99 +457,36 @@ pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
                     "no positions: expected float64 (nf,)",
                 ));
             }
-            check_positions(&x, &domain, &path.display().to_string())?;
-            (Start::from_counts(&bin_counts(&x, &domain, nc)), x.len())
+            start_from_positions(&x, &domain, nc, &path.display().to_string())?
         }
-        StartFrom::Experiment { data, experiment } => match posterior.trajectories {
-            Some(shape) => continue_run(job, data, *experiment, shape, domain, nc, posterior)?,
-            None => {
-                let d = TrainingData::from_npz(data, Some(domain))?;
-                if d.fingerprint != posterior.data_fingerprint {
-                    return Err(Error::data(
-                        data,
-                        "X0",
-                        "is not the data the model was learned on (fingerprints differ)",
-                    ));
+        StartFrom::Experiment { data, experiment } => {
+            let d = match posterior.trajectories {
+                Some(_) => {
+                    LearnData::Trajectories(TrajectoryData::from_npz(data, Some(domain), Some(nc))?)
                 }
-                if *experiment >= d.n {
-                    return Err(Error::param(
-                        "experiment",
-                        experiment,
-                        &format!("< N = {}", d.n),
-                    ));
-                }
-                let latent = Latent::read_npz(&job.model.join("latent.npz"), d.n, nc)?;
-                (
-                    Start::Experiment {
-                        x0: d.x0_row(*experiment).to_vec(),
-                        mean: latent.mean.row(*experiment).to_vec(),
-                        std: latent.std.row(*experiment).to_vec(),
-                    },
-                    d.nf,
-                )
-            }
-        },
+                None => LearnData::Experiments(TrainingData::from_npz(data, Some(domain))?),
+            };
+            // a wrong data file is named before the latent states are read
+            check_training_data(posterior, &d, data)?;
+            let latent = LatentStates::read(&job.model, posterior)?;
+            start_of_experiment(posterior, &latent, &d, *experiment, data)?
+        }
     };
     let reference = job
         .reference
         .as_ref()
-        .map(|p| -> Result<_> {
-            let pos = Trajectories::read_positions(p)?;
-            let (_, steps, rnf) = pos.dim();
-            if steps != job.horizon + 1 {
-                return Err(Error::data(
-                    p,
-                    "positions",
-                    format!("{steps} times; the horizon asks for {}", job.horizon + 1),
-                ));
-            }
-            if rnf != nf {
-                return Err(Error::data(
-                    p,
-                    "positions",
-                    format!("{rnf} walkers; the initial state has {nf}"),
-                ));
-            }
-            check_positions(
-                pos.as_slice().unwrap_or(&[]),
-                &domain,
-                &format!("{}: positions", p.display()),
-            )?;
-            Ok(pos)
-        })
+        .map(|p| read_reference(p, job.horizon, nf, &domain))
         .transpose()?;
 
     let out = OutputDir::stage(&job.out)?;
     let started = Instant::now();
-    let densities: Vec<Density> = job.bins.iter().map(|&bins| Density { bins }).collect();
-    let two_bin = TwoBin {
-        pairs: pairs.clone(),
-    };
-    let mut observables: Vec<&dyn Observable> =
-        densities.iter().map(|d| d as &dyn Observable).collect();
-    if !pairs.is_empty() {
-        observables.push(&two_bin);
-    }
-    progress.start("samples", job.samples as u64);
-    let prediction = predict_bands(
-        posterior,
-        &start,
-        nf,
-        domain,
-        dt.unwrap_or(1.0),
-        &observables,
-        &params,
-        &|k| progress.inc(k),
-    )?;
-    progress.finish();
-    for (d, band) in densities.iter().zip(&prediction.bands) {
-        band.write_npz(
-            &out.path(&format!("density_bins{}.npz", d.bins)),
-            &prediction.t,
-        )?;
+    let prediction = predict_from(posterior, &start, nf, domain, dt, &options, progress)?;
+    let pairs = options.pairs.clone();
+    for (&b, band) in job.bins.iter().zip(&prediction.bands) {
+        band.write_npz(&out.path(&format!("density_bins{b}.npz")), &prediction.t)?;
     }
     if !pairs.is_empty() {
-        prediction.bands[densities.len()].write_two_bin_npz(
+        prediction.bands[job.bins.len()].write_two_bin_npz(
             &out.path("two_bin.npz"),
             &prediction.t,
             &pairs,
@@ -323,9 +494,7 @@ pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
     }
     let mut cov = Vec::new();
     if let Some(pos) = &reference {
-        for (d, band) in densities.iter().zip(&prediction.bands) {
-            cov.push(coverage(band, d.bins, pos, &domain)?);
-        }
+        cov = coverage_of(&prediction, &job.bins, pos, &domain)?;
         crate::io::write_json(
             &out.path("coverage.json"),
             &CoverageFile {
@@ -374,48 +543,4 @@ pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
         dt,
         reference,
     })
-}
-
-/// The start of a prediction that continues run `experiment` of the trajectories a model was
-/// learned on: its last latent state `q(X_{I,T})` (marginal means and standard deviations from
-/// `latent.npz`), with the walkers observed then. Times of the prediction count from that
-/// state.
-fn continue_run(
-    job: &PredictJob,
-    data: &Path,
-    experiment: usize,
-    shape: TrainingRuns,
-    domain: Domain,
-    nc: usize,
-    posterior: &Posterior,
-) -> Result<(Start, usize)> {
-    let d = TrajectoryData::from_npz(data, Some(domain), Some(nc))?;
-    if d.fingerprint != posterior.data_fingerprint {
-        return Err(Error::data(
-            data,
-            "counts",
-            "are not the trajectories the model was learned on (fingerprints differ)",
-        ));
-    }
-    if experiment >= d.n {
-        return Err(Error::param(
-            "experiment",
-            experiment,
-            &format!("< N = {} runs", d.n),
-        ));
-    }
-    let t1 = shape.steps + 1;
-    let latent = LatentTrajectories::read_npz(&job.model.join("latent.npz"), d.n, t1, nc)?;
-    let last = |a: &ndarray::Array3<f64>| -> Vec<f64> {
-        (0..nc).map(|j| a[(experiment, t1 - 1, j)]).collect()
-    };
-    let mut mean = last(&latent.mean);
-    crate::math::centre(&mut mean);
-    Ok((
-        Start::Inferred {
-            mean,
-            std: last(&latent.std),
-        },
-        d.nf_at(experiment, shape.steps) as usize,
-    ))
 }

@@ -4,7 +4,7 @@ use super::Progress;
 use crate::error::{Error, Result};
 use crate::io::{Manifest, OutputDir, read_npy_f64_1d};
 use crate::limits::{array_bytes, require_memory};
-use crate::walkers::experiments::{Start, run_trajectories};
+use crate::walkers::experiments::{Experiments, Start, Trajectories, run_trajectories};
 use crate::walkers::restrict::check_positions;
 use crate::walkers::{SimulationConfig, SoftmaxLift, SystemKind, ValidConfig};
 use serde::{Deserialize, Serialize};
@@ -98,6 +98,113 @@ pub struct Simulated {
     pub path: PathBuf,
 }
 
+/// What a simulation produced, in memory.
+#[derive(Clone, Debug)]
+pub enum Simulation {
+    /// Controlled one-step experiments (`experiments.npz`).
+    Experiments(Experiments),
+    /// Trajectories (`trajectory.npz`).
+    Trajectories(Trajectories),
+}
+
+/// Where trajectories start: each run from its own random state (the system's `p_c,0`), or all
+/// from one fine state (walker positions), or all from one coarse state.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrajectoryStart {
+    /// Each run from `X0 ~ p_c,0`.
+    Random,
+    /// Every run from these walker positions, float64 `(nf,)`.
+    Fine(Vec<f64>),
+    /// Every run from this coarse state, float64 `(nc,)`.
+    Coarse(Vec<f64>),
+}
+
+/// Runs `n` controlled experiments (`trajectory = None`) or `n` trajectories of `T` coarse
+/// steps from `start`, checked: `n >= 1`, `T >= 1`, the start's shape and values, the memory
+/// the positions take. `what` names the start in errors.
+pub fn run_simulation(
+    cfg: &ValidConfig,
+    n: usize,
+    seed: u64,
+    trajectory: Option<(usize, TrajectoryStart)>,
+    what: &str,
+    progress: &dyn Progress,
+) -> Result<Simulation> {
+    if n == 0 {
+        return Err(Error::param("n", 0, ">= 1"));
+    }
+    let Some((horizon, start)) = trajectory else {
+        require_memory(
+            "n",
+            n,
+            "the simulated positions",
+            array_bytes(&[n, cfg.nf + cfg.nc, 2], 8),
+        )?;
+        progress.start("experiments", n as u64);
+        let data = cfg.run_controlled(n, seed, &|k| progress.inc(k))?;
+        progress.finish();
+        return Ok(Simulation::Experiments(data));
+    };
+    if horizon == 0 {
+        return Err(Error::param("trajectory", 0, ">= 1 coarse steps"));
+    }
+    let start = match start {
+        TrajectoryStart::Random => Start::Random(cfg.initial),
+        TrajectoryStart::Fine(pos) => {
+            if pos.is_empty() {
+                return Err(Error::data(
+                    what,
+                    "initial",
+                    "no positions (expected shape (nf,))",
+                ));
+            }
+            check_positions(&pos, &cfg.domain, what)?;
+            Start::Fine(pos)
+        }
+        TrajectoryStart::Coarse(x) => {
+            if x.len() != cfg.nc {
+                return Err(Error::data(
+                    what,
+                    "initial_coarse",
+                    format!("expected shape ({},) = (nc,), found ({},)", cfg.nc, x.len()),
+                ));
+            }
+            if let Some(v) = x.iter().find(|v| !v.is_finite()) {
+                return Err(Error::data(
+                    what,
+                    "initial_coarse",
+                    format!("non-finite value {v}"),
+                ));
+            }
+            Start::Coarse(x)
+        }
+    };
+    let nf = match &start {
+        Start::Fine(p) => p.len(),
+        _ => cfg.nf,
+    };
+    let bytes = horizon
+        .checked_add(1)
+        .and_then(|steps| array_bytes(&[n, steps, nf], 8));
+    require_memory("n", n, "the simulated positions", bytes)?;
+    let system = cfg.build()?;
+    let lift = SoftmaxLift { domain: cfg.domain };
+    progress.start("steps", (n * horizon) as u64);
+    let tr = run_trajectories(
+        system.as_ref(),
+        &lift,
+        &start,
+        cfg.nc,
+        cfg.nf,
+        n,
+        horizon,
+        seed,
+        &|k| progress.inc(k),
+    )?;
+    progress.finish();
+    Ok(Simulation::Trajectories(tr))
+}
+
 /// Runs the job and writes `out/experiments.npz` (or `out/trajectory.npz`) and
 /// `out/manifest.json`.
 pub fn simulate(job: &SimulateJob, progress: &dyn Progress) -> Result<Simulated> {
@@ -118,79 +225,34 @@ pub fn simulate(job: &SimulateJob, progress: &dyn Progress) -> Result<Simulated>
         horizon: None,
         nf: None,
     };
-    let start = match job.trajectory {
+    let mut what = String::new();
+    let trajectory = match job.trajectory {
         None => None,
         Some(0) => return Err(Error::param("trajectory", 0, ">= 1 coarse steps")),
-        Some(_) => Some(if let Some(p) = &job.initial {
-            fields.initial = Some(p.clone());
-            let pos = read_npy_f64_1d(p)?;
-            if pos.is_empty() {
-                return Err(Error::data(
-                    p,
-                    "(npy)",
-                    "no positions (expected shape (nf,))",
-                ));
-            }
-            check_positions(&pos, &cfg.domain, &p.display().to_string())?;
-            Start::Fine(pos)
-        } else if let Some(p) = &job.initial_coarse {
-            fields.initial_coarse = Some(p.clone());
-            let x = read_npy_f64_1d(p)?;
-            if x.len() != cfg.nc {
-                return Err(Error::data(
-                    p,
-                    "(npy)",
-                    format!("expected shape ({},) = (nc,), found ({},)", cfg.nc, x.len()),
-                ));
-            }
-            if let Some(v) = x.iter().find(|v| !v.is_finite()) {
-                return Err(Error::data(p, "(npy)", format!("non-finite value {v}")));
-            }
-            Start::Coarse(x)
-        } else {
-            Start::Random(cfg.initial)
-        }),
+        Some(t) => Some((
+            t,
+            if let Some(p) = &job.initial {
+                fields.initial = Some(p.clone());
+                what = p.display().to_string();
+                TrajectoryStart::Fine(read_npy_f64_1d(p)?)
+            } else if let Some(p) = &job.initial_coarse {
+                fields.initial_coarse = Some(p.clone());
+                what = p.display().to_string();
+                TrajectoryStart::Coarse(read_npy_f64_1d(p)?)
+            } else {
+                TrajectoryStart::Random
+            },
+        )),
     };
-    let nf = match &start {
-        Some(Start::Fine(p)) => p.len(),
-        _ => cfg.nf,
-    };
-    // what the outputs hold in memory: positions before and after (experiments), or every
-    // time of every trajectory
-    let bytes = match job.trajectory {
-        None => array_bytes(&[job.n, nf + cfg.nc, 2], 8),
-        Some(t) => t
-            .checked_add(1)
-            .and_then(|steps| array_bytes(&[job.n, steps, nf], 8)),
-    };
-    require_memory("n", job.n, "the simulated positions", bytes)?;
-    let system = cfg.build()?;
-    let lift = SoftmaxLift { domain: cfg.domain };
     let out = OutputDir::stage(&job.out)?;
-    let name = match (job.trajectory, start) {
-        (None, _) | (_, None) => {
-            progress.start("experiments", job.n as u64);
-            let data = cfg.run_controlled(job.n, job.seed, &|k| progress.inc(k))?;
-            progress.finish();
+    let name = match run_simulation(cfg, job.n, job.seed, trajectory, &what, progress)? {
+        Simulation::Experiments(data) => {
             data.write_npz(&out.path("experiments.npz"))?;
             "experiments.npz"
         }
-        (Some(horizon), Some(start)) => {
-            progress.start("steps", (job.n * horizon) as u64);
-            let tr = run_trajectories(
-                system.as_ref(),
-                &lift,
-                &start,
-                cfg.nc,
-                cfg.nf,
-                job.n,
-                horizon,
-                job.seed,
-                &|k| progress.inc(k),
-            )?;
-            progress.finish();
+        Simulation::Trajectories(tr) => {
             tr.write_npz(&out.path("trajectory.npz"))?;
-            fields.horizon = Some(horizon);
+            fields.horizon = job.trajectory;
             fields.nf = Some(tr.positions.shape()[2]);
             "trajectory.npz"
         }

@@ -6,7 +6,7 @@
 
 use super::Lattice;
 use crate::error::{Error, Result};
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use ndarray_npy::write_zeroed_npy;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -105,26 +105,32 @@ impl Drop for SpinWriter {
 /// Spin lattices read from an int8 `.npy`: `(n, L, L)`, or `(L, L)` for one lattice.
 pub fn read_spins(path: &Path) -> Result<Vec<Lattice>> {
     let arr: ArrayD<i8> = crate::io::npz::read_npy(path, "int8 spins (`|i1`)")?;
+    lattices_from(&arr.view(), path, "(npy)")
+}
+
+/// Spin lattices from an int8 array `(n, L, L)`, or `(L, L)` for one lattice, checked: square,
+/// not empty, every spin ±1. Errors name `what` and `field`.
+pub fn lattices_from(arr: &ArrayViewD<'_, i8>, what: &Path, field: &str) -> Result<Vec<Lattice>> {
     let shape = arr.shape().to_vec();
     let (n, l) = match shape.as_slice() {
         [a, b] if a == b => (1, *a),
         [n, a, b] if a == b => (*n, *a),
         _ => {
             return Err(Error::data(
-                path,
-                "(npy)",
+                what,
+                field,
                 format!("expected square lattices, shape (n, L, L) or (L, L); found {shape:?}"),
             ));
         }
     };
     if n == 0 || l == 0 {
-        return Err(Error::data(path, "(npy)", format!("empty array {shape:?}")));
+        return Err(Error::data(what, field, format!("empty array {shape:?}")));
     }
     let flat: Vec<i8> = arr.iter().copied().collect();
     if let Some(pos) = flat.iter().position(|&s| s != 1 && s != -1) {
         return Err(Error::data(
-            path,
-            "(npy)",
+            what,
+            field,
             format!(
                 "spins must be ±1; found {} in lattice {} at ({}, {})",
                 flat[pos],

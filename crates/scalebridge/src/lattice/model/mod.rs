@@ -3,7 +3,7 @@
 
 pub mod file;
 
-pub use file::{SpinWriter, read_spins};
+pub use file::{SpinWriter, lattices_from, read_spins};
 
 use crate::rng::{SbRng, uniform};
 
