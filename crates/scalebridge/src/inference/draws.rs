@@ -23,39 +23,72 @@ pub struct PosteriorDraws {
     pub noise_precision: Array2<f64>,
 }
 
+/// Draws `(θ, v)` from a posterior: `θ ~ N(μθ, theta_cov_marginal)` through its Cholesky
+/// factor, then `v ~ q(v)` per noise group, in that order from the generator given (the
+/// predictive sampler draws its paths' coefficients the same way).
+#[derive(Clone, Debug)]
+pub struct PosteriorSampler {
+    mean: Vec<f64>,
+    chol: Mat<f64>,
+    gammas: Vec<Gamma<f64>>,
+}
+
+impl PosteriorSampler {
+    /// Factors the marginal covariance; `context` names the caller in a numerical error.
+    pub fn new(posterior: &Posterior, context: &str) -> Result<Self> {
+        let l = posterior.theta_mean.len();
+        let cov = Mat::from_fn(l, l, |r, c| posterior.theta_cov_marginal[r][c]);
+        let llt = cov.llt(Side::Lower).map_err(|e| {
+            Error::numerical(
+                context,
+                format!("marginal covariance of θ not positive definite ({e:?})"),
+            )
+        })?;
+        let gammas = posterior
+            .noise_shape
+            .iter()
+            .zip(&posterior.noise_rate)
+            .map(|(a, b)| Gamma::new(*a, 1.0 / b))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::numerical(context, format!("q(v): {e}")))?;
+        Ok(PosteriorSampler {
+            mean: posterior.theta_mean.clone(),
+            chol: llt.L().to_owned(),
+            gammas,
+        })
+    }
+
+    /// Noise groups (1 shared, or `nc`).
+    pub fn groups(&self) -> usize {
+        self.gammas.len()
+    }
+
+    /// One draw of `θ` (`L`) and `v` (one per group).
+    pub fn draw(&self, rng: &mut SbRng) -> (Vec<f64>, Vec<f64>) {
+        let l = self.mean.len();
+        let z: Vec<f64> = (0..l).map(|_| standard_normal(rng)).collect();
+        let theta = (0..l)
+            .map(|r| self.mean[r] + (0..=r).map(|c| self.chol[(r, c)] * z[c]).sum::<f64>())
+            .collect();
+        let v = self.gammas.iter().map(|g| g.sample(rng)).collect();
+        (theta, v)
+    }
+}
+
 /// Draws `n` samples of `(θ, v)` from the posterior with `seed`.
 pub fn posterior_draws(posterior: &Posterior, n: usize, seed: u64) -> Result<PosteriorDraws> {
     if n == 0 {
         return Err(Error::param("n", 0, ">= 1"));
     }
+    let sampler = PosteriorSampler::new(posterior, "posterior draws")?;
     let l = posterior.theta_mean.len();
-    let cov = Mat::from_fn(l, l, |r, c| posterior.theta_cov_marginal[r][c]);
-    let llt = cov.llt(Side::Lower).map_err(|e| {
-        Error::numerical(
-            "posterior draws",
-            format!("marginal covariance of θ not positive definite ({e:?})"),
-        )
-    })?;
-    let chol = llt.L().to_owned();
-    let gammas: Vec<Gamma<f64>> = posterior
-        .noise_shape
-        .iter()
-        .zip(&posterior.noise_rate)
-        .map(|(a, b)| Gamma::new(*a, 1.0 / b))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| Error::numerical("posterior draws", format!("q(v): {e}")))?;
     let mut theta = Array2::zeros((n, l));
-    let mut noise = Array2::zeros((n, gammas.len()));
+    let mut noise = Array2::zeros((n, sampler.groups()));
     for d in 0..n {
         let mut rng: SbRng = stream(seed, purpose::DRAWS, d as u64);
-        let z: Vec<f64> = (0..l).map(|_| standard_normal(&mut rng)).collect();
-        for r in 0..l {
-            theta[(d, r)] =
-                posterior.theta_mean[r] + (0..=r).map(|c| chol[(r, c)] * z[c]).sum::<f64>();
-        }
-        for (g, gamma) in gammas.iter().enumerate() {
-            noise[(d, g)] = gamma.sample(&mut rng);
-        }
+        let (t, v) = sampler.draw(&mut rng);
+        theta.row_mut(d).assign(&ndarray::ArrayView1::from(&t));
+        noise.row_mut(d).assign(&ndarray::ArrayView1::from(&v));
     }
     Ok(PosteriorDraws {
         theta,

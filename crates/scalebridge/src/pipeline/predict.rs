@@ -118,18 +118,10 @@ pub struct PredictManifest {
     pub data: Option<PathBuf>,
     /// ... and the experiment.
     pub experiment: Option<usize>,
-    /// Coarse steps.
-    pub horizon: usize,
-    /// Binnings.
-    pub bins: Vec<usize>,
-    /// Predictive samples.
-    pub samples: usize,
-    /// Credible level.
-    pub level: f64,
-    /// 2-bin pairs.
-    pub pairs: Vec<(usize, usize)>,
-    /// Seed.
-    pub seed: u64,
+    /// What was predicted (horizon, bins, samples, level, pairs, seed), as fields of the
+    /// manifest.
+    #[serde(flatten)]
+    pub options: PredictOptions,
     /// The periodic interval.
     pub domain: [f64; 2],
     /// The coarse step the times are in units of.
@@ -164,7 +156,7 @@ pub fn parse_pairs(pairs: &[String], nc: usize) -> Result<Vec<(usize, usize)>> {
 }
 
 /// What to predict, whatever the start: the in-memory part of a [`PredictJob`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PredictOptions {
     /// Coarse steps.
     pub horizon: usize,
@@ -519,12 +511,7 @@ pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
             initial,
             data,
             experiment,
-            horizon: job.horizon,
-            bins: job.bins.clone(),
-            samples: job.samples,
-            level: job.level,
-            pairs: pairs.clone(),
-            seed: job.seed,
+            options,
             domain: [domain.ymin, domain.ymax],
             dt: dt.unwrap_or(1.0),
             dt_known: dt.is_some(),

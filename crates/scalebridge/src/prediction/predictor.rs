@@ -1,7 +1,8 @@
 //! The predictive sampler and its summaries.
 //!
 //! `θ` is drawn from the *marginal* posterior covariance (`theta_cov_marginal`: the latent
-//! states integrated out), not the over-confident mean-field one; `v` from `q(v)`. Sample `s`
+//! states integrated out), not the over-confident mean-field one; `v` from `q(v)`
+//! ([`PosteriorSampler`]). Sample `s`
 //! draws everything from the stream `(seed, PREDICT, s)`; samples run in parallel and are
 //! collected in order, so a prediction is bit-identical whatever the thread count.
 
@@ -9,12 +10,11 @@ use super::observables::{LiftedSample, Observable};
 use super::start::Start;
 use crate::error::{Error, Result};
 use crate::inference::Posterior;
+use crate::inference::draws::PosteriorSampler;
 use crate::math::{centre, sample_multinomial, softmax};
 use crate::rng::{SbRng, purpose, standard_normal, stream};
 use crate::walkers::domain::Domain;
-use faer::{Mat, Side};
 use ndarray::Array2;
-use rand_distr::{Distribution, Gamma};
 use rayon::prelude::*;
 
 /// What to predict.
@@ -97,22 +97,7 @@ pub fn predict(
             &format!("the model's nc = {nc}"),
         ));
     }
-    let l = law.len();
-    let cov = Mat::from_fn(l, l, |r, c| posterior.theta_cov_marginal[r][c]);
-    let llt = cov.llt(Side::Lower).map_err(|e| {
-        Error::numerical(
-            "prediction",
-            format!("marginal covariance of θ not positive definite ({e:?})"),
-        )
-    })?;
-    let chol = llt.L().to_owned();
-    let gammas: Vec<Gamma<f64>> = posterior
-        .noise_shape
-        .iter()
-        .zip(&posterior.noise_rate)
-        .map(|(a, b)| Gamma::new(*a, 1.0 / b))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| Error::numerical("prediction", format!("q(v): {e}")))?;
+    let sampler = PosteriorSampler::new(posterior, "prediction")?;
     let dims: Vec<usize> = observables.iter().map(|o| o.dim()).collect();
     let width: usize = dims.iter().sum();
     let steps = params.horizon + 1;
@@ -121,11 +106,7 @@ pub fn predict(
         .into_par_iter()
         .map(|s| -> Result<Vec<f64>> {
             let mut rng: SbRng = stream(params.seed, purpose::PREDICT, s as u64);
-            let z: Vec<f64> = (0..l).map(|_| standard_normal(&mut rng)).collect();
-            let theta: Vec<f64> = (0..l)
-                .map(|r| posterior.theta_mean[r] + (0..=r).map(|c| chol[(r, c)] * z[c]).sum::<f64>())
-                .collect();
-            let v: Vec<f64> = gammas.iter().map(|g| g.sample(&mut rng)).collect();
+            let (theta, v) = sampler.draw(&mut rng);
             let mut out = vec![0.0; steps * width];
             let mut x: Vec<f64> = Vec::new();
             let mut mean = vec![0.0; nc];
