@@ -16,14 +16,14 @@
 //! of threads. A non-finite ELBO or coefficient stops the fit with a numerical error.
 
 use super::data::TrainingData;
-use super::design::Design;
+use super::design::{Design, LatentStats};
 use super::elbo::{elbo, theta_tau_terms};
 use super::joint::{joint_newton_step, marginal_theta_cov};
 use super::latent::{self, Site};
-use super::params::{LatentMethod, ValidParams};
-use super::posterior::{Latent, NoiseVar, Posterior, active_terms};
+use super::params::{LatentMethod, Priors, ValidParams};
+use super::posterior::{Assembly, Latent, Posterior};
 use super::updates::{
-    QGamma, QTheta, accelerated_tau, rows_of, solve_v, trace_terms, update_tau, update_theta, v_of,
+    QGamma, QTheta, accelerated_tau, solve_v, trace_terms, update_tau, update_theta, v_of,
 };
 use crate::error::{Error, Result};
 use crate::law::least_squares::fit_least_squares;
@@ -72,6 +72,33 @@ pub(crate) fn max_move(to: &[f64], from: &[f64], sd: &[f64]) -> f64 {
         .zip(sd)
         .map(|((a, b), s)| (a - b).abs() / s)
         .fold(0.0, f64::max)
+}
+
+/// The largest relative move of the noise precisions, `max_j |ln v_j − ln v_j,prev|`.
+pub(crate) fn log_move(v: &[f64], prev: &[f64]) -> f64 {
+    v.iter()
+        .zip(prev)
+        .map(|(a, b)| (a.ln() - b.ln()).abs())
+        .fold(0.0, f64::max)
+}
+
+/// The convergence rule: coefficients (in standard deviations) and noise precisions (relative)
+/// both moved less than `tol`, for [`SETTLED_SWEEPS`] sweeps in a row.
+#[derive(Debug, Default)]
+pub(crate) struct Settling {
+    sweeps: usize,
+}
+
+impl Settling {
+    /// Records a sweep's moves; whether the fit has now settled.
+    pub(crate) fn settled(&mut self, moved: f64, v_move: f64, tol: f64) -> bool {
+        self.sweeps = if moved < tol && v_move < tol {
+            self.sweeps + 1
+        } else {
+            0
+        };
+        self.sweeps >= SETTLED_SWEEPS
+    }
 }
 
 /// The learner: validated parameters and a law family.
@@ -160,7 +187,7 @@ impl Learner {
         let mut q_v = QGamma::with_means(pr.gamma0 + 0.5, &vec![1.0; nv]);
         let mut q_theta: Option<QTheta> = None;
         let mut trace = Vec::new();
-        let mut settled = 0;
+        let mut settling = Settling::default();
         let mut converged = false;
         let mut last_parts = Default::default();
         let mut iterations = 0;
@@ -181,48 +208,19 @@ impl Learner {
             }
             let prev_v = q_v.means();
             let tau_used = q_tau.means();
-            let mut qt = update_theta(&design, &stats, &q_v.means(), &tau_used)?;
-            if !linear {
-                // q(θ) at the mode of the exact θ-block (the other factors fixed): damped
-                // Gauss–Newton steps, re-linearised, until the mean has settled (a single step
-                // per sweep can fall into a 2-cycle with the ARD update where a hop
-                // probability is near 0 and its log-odds are barely identified)
-                let v_now = q_v.means();
-                for _ in 0..INNER_MAX_ITER {
-                    damp_to_exact_ascent(
-                        law,
-                        &data.x0,
-                        nc,
-                        &design,
-                        &lat_mean,
-                        &v_now,
-                        &tau_used,
-                        &theta_lin,
-                        &sd_of(&qt),
-                        &mut qt.mean,
-                    );
-                    if max_move(&qt.mean, &theta_lin, &sd_of(&qt)) < 0.1 * p.tol {
-                        break;
-                    }
-                    design = Design::new(law, data, &qt.mean);
-                    stats = design.latent_stats(&lat_mean, &lat_std);
-                    theta_lin = qt.mean.clone();
-                    qt = update_theta(&design, &stats, &v_now, &tau_used)?;
-                }
-            }
-            q_tau = update_tau(&qt, pr.alpha0, pr.beta0);
-            {
-                // proposal: jump each ARD precision to the limit of its own alternation, refit
-                // q(θ), and keep whichever (q(θ), q(τ)) pair has the higher ELBO
-                let tau_acc = accelerated_tau(&qt, &tau_used, pr.alpha0, pr.beta0);
-                let qt_acc = update_theta(&design, &stats, &q_v.means(), &tau_acc)?;
-                let q_tau_acc = update_tau(&qt_acc, pr.alpha0, pr.beta0);
-                let f = |a: &QTheta, b: &QGamma| theta_tau_terms(&design, &stats, a, b, &q_v, &pr);
-                if f(&qt_acc, &q_tau_acc) > f(&qt, &q_tau) {
-                    qt = qt_acc;
-                    q_tau = q_tau_acc;
-                }
-            }
+            let block = ThetaBlock {
+                law,
+                inputs: &data.x0,
+                nc,
+                targets: &lat_mean,
+                target_std: &lat_std,
+                q_v: &q_v,
+                priors: &pr,
+                tol: p.tol,
+            };
+            let (mut qt, q_tau_new) =
+                theta_step(&block, &mut design, &mut stats, &mut theta_lin, &tau_used)?;
+            q_tau = q_tau_new;
             let a_now = design.predict(&qt.mean);
             q_v = coupled_noise_update(
                 &trace_terms(&design, &qt),
@@ -343,12 +341,7 @@ impl Learner {
             let moved = prev_mean
                 .as_ref()
                 .map_or(f64::INFINITY, |pm| max_move(&qt.mean, pm, &scale));
-            let v_move = q_v
-                .means()
-                .iter()
-                .zip(&prev_v)
-                .map(|(a, b)| (a.ln() - b.ln()).abs())
-                .fold(0.0, f64::max);
+            let v_move = log_move(&q_v.means(), &prev_v);
             last_moved = moved;
             q_theta = Some(qt);
             observer(&IterationInfo {
@@ -357,12 +350,7 @@ impl Learner {
                 noise_var: q_v.means().iter().map(|v| 1.0 / v).sum::<f64>() / nv as f64,
                 max_move: moved,
             });
-            settled = if moved < p.tol && v_move < p.tol {
-                settled + 1
-            } else {
-                0
-            };
-            if settled >= SETTLED_SWEEPS && it >= p.min_iter {
+            if settling.settled(moved, v_move, p.tol) && it >= p.min_iter {
                 converged = true;
                 break;
             }
@@ -390,7 +378,6 @@ impl Learner {
                 *f = last_parts.total();
             }
         }
-        let theta_std: Vec<f64> = (0..l).map(|k| qt.cov[(k, k)].sqrt()).collect();
         let v_final = q_v.means();
         let marginal = marginal_theta_cov(
             &design,
@@ -402,34 +389,15 @@ impl Learner {
             &v_final,
             &q_tau.means(),
         )?;
-        let theta_std_marginal: Vec<f64> = (0..l).map(|k| marginal[(k, k)].sqrt()).collect();
-        let contribution = design.contribution(&qt.mean);
-        let v_means = q_v.means();
-        let noise: Vec<f64> = v_means.iter().map(|v| 1.0 / v).collect();
-        let posterior = Posterior {
-            format_version: crate::io::FORMAT_VERSION,
-            names: law.names(),
-            law: law.spec(),
-            active: active_terms(&qt.mean, &theta_std_marginal, &contribution),
-            theta_cov_marginal: rows_of(&marginal),
-            theta_std_marginal,
-            theta_cov: rows_of(&qt.cov),
-            theta_mean: qt.mean.clone(),
-            theta_std,
-            contribution,
-            tau_mean: q_tau.means(),
-            tau_shape: q_tau.shape.clone(),
-            tau_rate: q_tau.rate.clone(),
-            noise_var: if p.per_bin_noise {
-                NoiseVar::PerBin(noise)
-            } else {
-                NoiseVar::Shared(noise[0])
-            },
-            noise_shape: q_v.shape.clone(),
-            noise_rate: q_v.rate.clone(),
-            elbo: *trace.last().unwrap_or(&f64::NAN),
-            elbo_terms: last_parts,
-            elbo_trace: trace,
+        let posterior = Assembly {
+            law,
+            contribution: design.contribution(&qt.mean),
+            qt,
+            marginal,
+            q_tau: &q_tau,
+            q_v: &q_v,
+            trace,
+            parts: last_parts,
             iterations,
             converged,
             nc,
@@ -439,7 +407,8 @@ impl Learner {
             data_fingerprint: data.fingerprint.clone(),
             params: p.clone(),
             trajectories: None,
-        };
+        }
+        .posterior();
         let to_arr = |v: Vec<f64>| {
             Array2::from_shape_vec((n, nc), v)
                 .map_err(|e| Error::numerical("latent", e.to_string()))
@@ -470,6 +439,72 @@ fn theta_objective(
         .map(|(k, (a, b))| v_of(v, k % nc) * (a - b).powi(2))
         .sum();
     -0.5 * data - 0.5 * theta.iter().zip(tau).map(|(t, w)| w * t * t).sum::<f64>()
+}
+
+/// The transitions a θ-step fits: inputs `X` and targets `X'` (row-major `(n, nc)`, the
+/// targets' posterior standard deviations beside them — zeros for drawn states), the noise
+/// factor `q(v)` whose means weight them, and what the step needs of the learner.
+pub(crate) struct ThetaBlock<'a> {
+    pub law: &'a dyn CoarseLaw,
+    pub inputs: &'a [f64],
+    pub nc: usize,
+    pub targets: &'a [f64],
+    pub target_std: &'a [f64],
+    pub q_v: &'a QGamma,
+    pub priors: &'a Priors,
+    pub tol: f64,
+}
+
+/// One sweep's update of `q(θ)` and `q(τ)` (shared by both learners): `q(θ)` at the mode of
+/// the exact θ-block with the other factors fixed — for a nonlinear law damped Gauss–Newton
+/// steps, re-linearised (`design`, `stats`, `theta_lin` follow the mean), until the mean has
+/// settled (a single step per sweep can fall into a 2-cycle with the ARD update where a hop
+/// probability is near 0 and its log-odds are barely identified) — then `q(τ)`, and the
+/// accelerated-ARD proposal (each precision jumped to the limit of its own alternation,
+/// `q(θ)` refitted) kept when its ELBO terms are higher.
+pub(crate) fn theta_step(
+    block: &ThetaBlock<'_>,
+    design: &mut Design,
+    stats: &mut LatentStats,
+    theta_lin: &mut Vec<f64>,
+    tau_used: &[f64],
+) -> Result<(QTheta, QGamma)> {
+    let (law, nc, pr) = (block.law, block.nc, block.priors);
+    let v_now = block.q_v.means();
+    let mut qt = update_theta(design, stats, &v_now, tau_used)?;
+    if !law.is_linear() {
+        for _ in 0..INNER_MAX_ITER {
+            damp_to_exact_ascent(
+                law,
+                block.inputs,
+                nc,
+                design,
+                block.targets,
+                &v_now,
+                tau_used,
+                theta_lin,
+                &sd_of(&qt),
+                &mut qt.mean,
+            );
+            if max_move(&qt.mean, theta_lin, &sd_of(&qt)) < 0.1 * block.tol {
+                break;
+            }
+            *design = Design::from_inputs(law, block.inputs, nc, &qt.mean);
+            *stats = design.latent_stats(block.targets, block.target_std);
+            *theta_lin = qt.mean.clone();
+            qt = update_theta(design, stats, &v_now, tau_used)?;
+        }
+    }
+    let mut q_tau = update_tau(&qt, pr.alpha0, pr.beta0);
+    let tau_acc = accelerated_tau(&qt, tau_used, pr.alpha0, pr.beta0);
+    let qt_acc = update_theta(design, stats, &v_now, &tau_acc)?;
+    let q_tau_acc = update_tau(&qt_acc, pr.alpha0, pr.beta0);
+    let f = |a: &QTheta, b: &QGamma| theta_tau_terms(design, stats, a, b, block.q_v, pr);
+    if f(&qt_acc, &q_tau_acc) > f(&qt, &q_tau) {
+        qt = qt_acc;
+        q_tau = q_tau_acc;
+    }
+    Ok((qt, q_tau))
 }
 
 /// Backtracks the move `theta − from` (halving, at most 20 times) until the objective

@@ -25,8 +25,10 @@
 use super::data::LikelihoodForm;
 use super::elbo::ElboParts;
 use super::params::LearnerParams;
+use super::updates::{QGamma, QTheta, rows_of};
 use crate::error::{Error, Result};
 use crate::law::{CoarseLaw, LawSpec};
+use faer::Mat;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -136,6 +138,74 @@ pub struct TrainingRuns {
 pub struct Latent {
     pub mean: Array2<f64>,
     pub std: Array2<f64>,
+}
+
+/// What a learner hands over at the end of a fit, to become a [`Posterior`] (both learners
+/// assemble it the same way).
+pub(crate) struct Assembly<'a> {
+    pub law: &'a dyn CoarseLaw,
+    pub qt: QTheta,
+    /// Covariance of `θ` with the latent states integrated out.
+    pub marginal: Mat<f64>,
+    /// RMS contribution of each term over the training transitions.
+    pub contribution: Vec<f64>,
+    pub q_tau: &'a QGamma,
+    pub q_v: &'a QGamma,
+    pub trace: Vec<f64>,
+    pub parts: ElboParts,
+    pub iterations: usize,
+    pub converged: bool,
+    pub nc: usize,
+    pub nf: usize,
+    pub n: usize,
+    pub likelihood: LikelihoodForm,
+    pub data_fingerprint: String,
+    pub params: LearnerParams,
+    pub trajectories: Option<TrainingRuns>,
+}
+
+impl Assembly<'_> {
+    /// The posterior: error bars from the marginal covariance, activity by the module's rule.
+    pub(crate) fn posterior(self) -> Posterior {
+        let l = self.qt.mean.len();
+        let theta_std: Vec<f64> = (0..l).map(|k| self.qt.cov[(k, k)].sqrt()).collect();
+        let theta_std_marginal: Vec<f64> = (0..l).map(|k| self.marginal[(k, k)].sqrt()).collect();
+        let noise: Vec<f64> = self.q_v.means().iter().map(|v| 1.0 / v).collect();
+        Posterior {
+            format_version: crate::io::FORMAT_VERSION,
+            names: self.law.names(),
+            law: self.law.spec(),
+            active: active_terms(&self.qt.mean, &theta_std_marginal, &self.contribution),
+            theta_cov_marginal: rows_of(&self.marginal),
+            theta_std_marginal,
+            theta_cov: rows_of(&self.qt.cov),
+            theta_mean: self.qt.mean,
+            theta_std,
+            contribution: self.contribution,
+            tau_mean: self.q_tau.means(),
+            tau_shape: self.q_tau.shape.clone(),
+            tau_rate: self.q_tau.rate.clone(),
+            noise_var: if self.params.per_bin_noise {
+                NoiseVar::PerBin(noise)
+            } else {
+                NoiseVar::Shared(noise[0])
+            },
+            noise_shape: self.q_v.shape.clone(),
+            noise_rate: self.q_v.rate.clone(),
+            elbo: *self.trace.last().unwrap_or(&f64::NAN),
+            elbo_terms: self.parts,
+            elbo_trace: self.trace,
+            iterations: self.iterations,
+            converged: self.converged,
+            nc: self.nc,
+            nf: self.nf,
+            n: self.n,
+            likelihood: self.likelihood,
+            data_fingerprint: self.data_fingerprint,
+            params: self.params,
+            trajectories: self.trajectories,
+        }
+    }
 }
 
 /// Active flags from means, stds and contributions (the rule of the module docs).

@@ -27,17 +27,14 @@ use super::data::TrajectoryData;
 use crate::error::{Error, Result};
 use crate::inference::IterationInfo;
 use crate::inference::design::Design;
-use crate::inference::elbo::{
-    ElboParts, add_parameter_terms, row_constant, theta_tau_terms, transition_term,
-};
+use crate::inference::elbo::{ElboParts, add_parameter_terms, row_constant, transition_term};
 use crate::inference::learner::{
-    INNER_MAX_ITER, Learner, SETTLED_SWEEPS, START_MAX_ITER, START_RIDGE, damp_to_exact_ascent,
-    max_move, sd_of,
+    Learner, START_MAX_ITER, START_RIDGE, Settling, ThetaBlock, damp_to_exact_ascent, log_move,
+    max_move, sd_of, theta_step,
 };
-use crate::inference::posterior::{NoiseVar, Posterior, TrainingRuns, active_terms};
+use crate::inference::posterior::{Assembly, Posterior, TrainingRuns};
 use crate::inference::updates::{
-    QGamma, QTheta, accelerated_tau, expected_sq_residuals, rows_of, solve_v, trace_terms,
-    update_tau, update_theta, v_of,
+    QGamma, QTheta, expected_sq_residuals, solve_v, trace_terms, v_of,
 };
 use crate::law::least_squares::fit_least_squares;
 use crate::math::centre;
@@ -222,7 +219,7 @@ impl Learner {
         let mut trace = Vec::new();
         let mut last_parts = ElboParts::default();
         let mut last_marginal = None;
-        let (mut settled, mut converged, mut iterations) = (0, false, 0);
+        let (mut settling, mut converged, mut iterations) = (Settling::default(), false, 0);
         let dy = data.domain.map_or(1.0, |d| d.bin_width(nc));
         let form = data.likelihood_form();
         let constant: f64 = (0..n)
@@ -235,44 +232,21 @@ impl Learner {
             let prev_mean = q_theta.as_ref().map(|q| q.mean.clone());
             let prev_v = q_v.means();
             let tau_used = q_tau.means();
-            let v_draw = per_draw(&q_v, draws).means();
-            let mut qt = update_theta(&design, &stats, &v_draw, &tau_used)?;
-            if !linear {
-                for _ in 0..INNER_MAX_ITER {
-                    damp_to_exact_ascent(
-                        law,
-                        &inputs,
-                        nc,
-                        &design,
-                        &targets,
-                        &v_draw,
-                        &tau_used,
-                        &theta_lin,
-                        &sd_of(&qt),
-                        &mut qt.mean,
-                    );
-                    if max_move(&qt.mean, &theta_lin, &sd_of(&qt)) < 0.1 * p.tol {
-                        break;
-                    }
-                    design = Design::from_inputs(law, &inputs, nc, &qt.mean);
-                    stats = design.latent_stats(&targets, &zeros);
-                    theta_lin = qt.mean.clone();
-                    qt = update_theta(&design, &stats, &v_draw, &tau_used)?;
-                }
-            }
-            q_tau = update_tau(&qt, pr.alpha0, pr.beta0);
-            {
-                let tau_acc = accelerated_tau(&qt, &tau_used, pr.alpha0, pr.beta0);
-                let qt_acc = update_theta(&design, &stats, &v_draw, &tau_acc)?;
-                let q_tau_acc = update_tau(&qt_acc, pr.alpha0, pr.beta0);
-                let scaled = per_draw(&q_v, draws);
-                let f =
-                    |a: &QTheta, b: &QGamma| theta_tau_terms(&design, &stats, a, b, &scaled, &pr);
-                if f(&qt_acc, &q_tau_acc) > f(&qt, &q_tau) {
-                    qt = qt_acc;
-                    q_tau = q_tau_acc;
-                }
-            }
+            let scaled = per_draw(&q_v, draws);
+            let v_draw = scaled.means();
+            let block = ThetaBlock {
+                law,
+                inputs: &inputs,
+                nc,
+                targets: &targets,
+                target_std: &zeros,
+                q_v: &scaled,
+                priors: &pr,
+                tol: p.tol,
+            };
+            let (mut qt, q_tau_new) =
+                theta_step(&block, &mut design, &mut stats, &mut theta_lin, &tau_used)?;
+            q_tau = q_tau_new;
             if !linear {
                 // the last Gauss–Newton step (and the accelerated ARD step's) is undamped: keep
                 // its move only as far as it raises the exact objective on the drawn transitions
@@ -356,12 +330,7 @@ impl Learner {
                 .as_ref()
                 .map_or(f64::INFINITY, |pm| max_move(&qt.mean, pm, &scale));
             last_marginal = Some(marginal);
-            let v_move = q_v
-                .means()
-                .iter()
-                .zip(&prev_v)
-                .map(|(a, b)| (a.ln() - b.ln()).abs())
-                .fold(0.0, f64::max);
+            let v_move = log_move(&q_v.means(), &prev_v);
             q_theta = Some(qt);
             observer(&IterationInfo {
                 iteration: it,
@@ -369,12 +338,7 @@ impl Learner {
                 noise_var: q_v.means().iter().map(|v| 1.0 / v).sum::<f64>() / nv as f64,
                 max_move: moved,
             });
-            settled = if moved < p.tol && v_move < p.tol {
-                settled + 1
-            } else {
-                0
-            };
-            if settled >= SETTLED_SWEEPS && it >= p.min_iter {
+            if settling.settled(moved, v_move, p.tol) && it >= p.min_iter {
                 converged = true;
                 break;
             }
@@ -382,36 +346,16 @@ impl Learner {
 
         let qt = q_theta.ok_or_else(|| Error::numerical("fit", "no iteration ran"))?;
         let marginal = last_marginal.ok_or_else(|| Error::numerical("fit", "no iteration ran"))?;
-        let theta_std: Vec<f64> = (0..l).map(|k| qt.cov[(k, k)].sqrt()).collect();
-        let theta_std_marginal: Vec<f64> = (0..l).map(|k| marginal[(k, k)].sqrt()).collect();
-        let contribution = design.contribution(&qt.mean);
-        let noise: Vec<f64> = q_v.means().iter().map(|v| 1.0 / v).collect();
-        let cov: Vec<Vec<f64>> = rows_of(&qt.cov);
         let walker_steps = data.walker_steps();
-        let posterior = Posterior {
-            format_version: crate::io::FORMAT_VERSION,
-            names: law.names(),
-            law: law.spec(),
-            active: active_terms(&qt.mean, &theta_std_marginal, &contribution),
-            theta_cov_marginal: rows_of(&marginal),
-            theta_std_marginal,
-            theta_cov: cov,
-            theta_mean: qt.mean.clone(),
-            theta_std,
-            contribution,
-            tau_mean: q_tau.means(),
-            tau_shape: q_tau.shape.clone(),
-            tau_rate: q_tau.rate.clone(),
-            noise_var: if p.per_bin_noise {
-                NoiseVar::PerBin(noise)
-            } else {
-                NoiseVar::Shared(noise[0])
-            },
-            noise_shape: q_v.shape.clone(),
-            noise_rate: q_v.rate.clone(),
-            elbo: *trace.last().unwrap_or(&f64::NAN),
-            elbo_terms: last_parts,
-            elbo_trace: trace,
+        let posterior = Assembly {
+            law,
+            contribution: design.contribution(&qt.mean),
+            qt,
+            marginal,
+            q_tau: &q_tau,
+            q_v: &q_v,
+            trace,
+            parts: last_parts,
             iterations,
             converged,
             nc,
@@ -425,7 +369,8 @@ impl Learner {
                 steps,
                 start_prior_var: prior_var,
             }),
-        };
+        }
+        .posterior();
         let mut mean = Array3::<f64>::zeros((n, t1, nc));
         let mut std = Array3::<f64>::zeros((n, t1, nc));
         for (i, post) in posts.iter().enumerate() {
