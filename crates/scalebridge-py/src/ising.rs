@@ -2,6 +2,7 @@
 //! arrays of spins ±1.
 
 use crate::convert::{IntoPy, bad, spins, to_python};
+use crate::progress::with_progress;
 use numpy::{PyArray1, PyArray3};
 use pyo3::prelude::*;
 use scalebridge::lattice::Lattice;
@@ -44,7 +45,7 @@ pub fn ising_exact<'py>(py: Python<'py>, L: usize, K: f64) -> PyResult<Bound<'py
 /// `heatbath` or `msc`; `every`: sweeps between stored configurations; `thermalise`: sweeps
 /// before the first (default: the sampler's rule).
 #[pyfunction]
-#[pyo3(name = "sample", signature = (L, K, n, seed=0, algo="wolff", every=1, thermalise=None))]
+#[pyo3(name = "sample", signature = (L, K, n, seed=0, algo="wolff", every=1, thermalise=None, progress=false))]
 #[allow(non_snake_case)]
 pub fn ising_sample<'py>(
     py: Python<'py>,
@@ -55,6 +56,7 @@ pub fn ising_sample<'py>(
     algo: &str,
     every: usize,
     thermalise: Option<usize>,
+    progress: bool,
 ) -> PyResult<(Bound<'py, PyArray3<i8>>, Bound<'py, PyAny>)> {
     let algo = match algo {
         "wolff" => Algorithm::Wolff,
@@ -73,20 +75,21 @@ pub fn ising_sample<'py>(
     };
     let valid = params.check().py_err()?;
     check_memory(n, L)?;
-    let (flat, run) = py
-        .detach(|| -> scalebridge::Result<_> {
-            let mut flat: Vec<i8> = Vec::with_capacity(n * L * L);
-            let run = sample(
-                &valid,
-                &mut |lat: &Lattice| {
-                    flat.extend_from_slice(&lat.spins);
-                    Ok(())
-                },
-                &|_| {},
-            )?;
-            Ok((flat, run))
-        })
-        .py_err()?;
+    let (flat, run) = with_progress(py, progress, |bar| -> scalebridge::Result<_> {
+        let mut flat: Vec<i8> = Vec::with_capacity(n * L * L);
+        bar.start("sweeps", valid.sweeps() as u64);
+        let run = sample(
+            &valid,
+            &mut |lat: &Lattice| {
+                flat.extend_from_slice(&lat.spins);
+                Ok(())
+            },
+            &|k| bar.inc(k),
+        )?;
+        bar.finish();
+        Ok((flat, run))
+    })?
+    .py_err()?;
     Ok((
         lattices_array(py, flat, n, L)?,
         to_python(py, &run.ensemble, "observables")?,
@@ -196,7 +199,7 @@ pub fn ising_fit_lift(
 /// L0)` or `(n0, L0, L0)`; default one random spin): int8 `(n, L, L)`, the bits of
 /// `scalebridge ising dream` with the same lift, seed and start.
 #[pyfunction]
-#[pyo3(name = "dream", signature = (lift, levels, n, seed=0, start=None))]
+#[pyo3(name = "dream", signature = (lift, levels, n, seed=0, start=None, progress=false))]
 pub fn ising_dream<'py>(
     py: Python<'py>,
     lift: &Lift,
@@ -204,6 +207,7 @@ pub fn ising_dream<'py>(
     n: usize,
     seed: u64,
     start: Option<&Bound<'py, PyAny>>,
+    progress: bool,
 ) -> PyResult<Bound<'py, PyArray3<i8>>> {
     if n == 0 {
         return Err(bad("n", "0: must be >= 1"));
@@ -219,23 +223,24 @@ pub fn ising_dream<'py>(
         seed,
         measure_levels: false,
     };
-    let flat = py
-        .detach(|| -> scalebridge::Result<Vec<i8>> {
-            let lifter = Lifter::new(&rule);
-            let mut flat: Vec<i8> = vec![0; n * side * side];
-            dream_ensemble(
-                &lifter,
-                starts.as_deref(),
-                &params,
-                &mut |i, lat: &Lattice| {
-                    flat[i * side * side..(i + 1) * side * side].copy_from_slice(&lat.spins);
-                    Ok(())
-                },
-                &|_| {},
-            )?;
-            Ok(flat)
-        })
-        .py_err()?;
+    let flat = with_progress(py, progress, |bar| -> scalebridge::Result<Vec<i8>> {
+        let lifter = Lifter::new(&rule);
+        let mut flat: Vec<i8> = vec![0; n * side * side];
+        bar.start("samples", n as u64);
+        dream_ensemble(
+            &lifter,
+            starts.as_deref(),
+            &params,
+            &mut |i, lat: &Lattice| {
+                flat[i * side * side..(i + 1) * side * side].copy_from_slice(&lat.spins);
+                Ok(())
+            },
+            &|k| bar.inc(k),
+        )?;
+        bar.finish();
+        Ok(flat)
+    })?
+    .py_err()?;
     lattices_array(py, flat, n, side)
 }
 

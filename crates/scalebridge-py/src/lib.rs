@@ -11,6 +11,7 @@
 //! | [`convert`] | NumPy arrays in (dtype and shape checks), errors out |
 //! | [`walkers`] | `simulate`, `learn`, `Model`, `load_model`, `compare` |
 //! | [`prediction`] | `Model.predict` and its `Prediction` |
+//! | [`progress`] | `progress=True`: the library's progress as tqdm bars |
 //! | [`ising`] | `scalebridge.ising`: exact, sample, fit_lift, dream, mcrg |
 
 use pyo3::prelude::*;
@@ -18,6 +19,7 @@ use pyo3::prelude::*;
 pub mod convert;
 pub mod ising;
 pub mod prediction;
+pub mod progress;
 pub mod walkers;
 
 /// The extension module, imported by the `scalebridge` package as `scalebridge._native`.

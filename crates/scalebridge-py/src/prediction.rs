@@ -1,11 +1,11 @@
 //! `Model.predict` and the `Prediction` it returns.
 
 use crate::convert::{IntoPy, bad, fixed, floats, to_python};
+use crate::progress::with_progress;
 use crate::walkers::{Model, learn_data};
 use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use scalebridge::pipeline::Silent;
 use scalebridge::pipeline::predict::{
     PredictOptions, check_reference, model_domain, predict_from, start_from_positions,
     start_of_experiment,
@@ -102,7 +102,8 @@ impl Prediction {
     }
 }
 
-/// The start of a prediction: `initial` positions, or `data` + `experiment`.
+/// `Model.predict`: the start from `initial` positions, or `data` + `experiment`; the bands
+/// moved into NumPy.
 pub fn predict_model<'py>(
     py: Python<'py>,
     model: &Model,
@@ -111,6 +112,7 @@ pub fn predict_model<'py>(
     experiment: Option<usize>,
     options: PredictOptions,
     domain: Option<&Bound<'_, PyAny>>,
+    progress: bool,
 ) -> PyResult<Prediction> {
     let f = &model.fitted;
     let posterior = &f.posterior;
@@ -172,9 +174,10 @@ pub fn predict_model<'py>(
         }
     };
     let dt = f.manifest.dt;
-    let p = py
-        .detach(|| predict_from(posterior, &start, nf, dom, dt, &options, &Silent))
-        .py_err()?;
+    let p = with_progress(py, progress, |bar| {
+        predict_from(posterior, &start, nf, dom, dt, &options, bar)
+    })?
+    .py_err()?;
     let (mean, q_lo, q_hi) = (PyDict::new(py), PyDict::new(py), PyDict::new(py));
     let mut bands = p.bands.into_iter();
     for (&b, band) in options.bins.iter().zip(bands.by_ref()) {

@@ -1,13 +1,13 @@
 //! The walker side: `simulate`, `learn`, the fitted `Model`, `load_model`, `compare`.
 
 use crate::convert::{IntoPy, bad, counts, fixed, floats, to_python};
+use crate::progress::with_progress;
 use numpy::{PyArray1, PyArray2, PyArray3};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use scalebridge::inference::draws::posterior_draws;
 use scalebridge::inference::{LatentMethod, LearnerParams, TrainingData, TrajectoryData};
 use scalebridge::law::LawOptions;
-use scalebridge::pipeline::Silent;
 use scalebridge::pipeline::learn::{Fitted, LatentStates, LearnData, fit, write_model};
 use scalebridge::pipeline::simulate::{
     Simulation, TrajectoryStart, resolve_config, run_simulation,
@@ -57,7 +57,7 @@ fn json_of(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<serde_json::Value> {
 /// positions) or `initial_coarse` (a coarse state). `params` are the system's parameters, as
 /// in a `simulate` TOML file (`nf`, `nc`, `steps`, `amplitude`, ...).
 #[pyfunction]
-#[pyo3(signature = (system, n, seed=0, trajectory=None, initial=None, initial_coarse=None, **params))]
+#[pyo3(signature = (system, n, seed=0, trajectory=None, initial=None, initial_coarse=None, progress=false, **params))]
 pub fn simulate<'py>(
     py: Python<'py>,
     system: &str,
@@ -66,6 +66,7 @@ pub fn simulate<'py>(
     trajectory: Option<usize>,
     initial: Option<&Bound<'py, PyAny>>,
     initial_coarse: Option<&Bound<'py, PyAny>>,
+    progress: bool,
     params: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let kind: scalebridge::walkers::SystemKind =
@@ -108,18 +109,10 @@ pub fn simulate<'py>(
         ));
     }
     let what = "simulate()";
-    let sim = py
-        .detach(|| {
-            run_simulation(
-                &valid,
-                n,
-                seed,
-                trajectory.map(|t| (t, start)),
-                what,
-                &Silent,
-            )
-        })
-        .py_err()?;
+    let sim = with_progress(py, progress, |bar| {
+        run_simulation(&valid, n, seed, trajectory.map(|t| (t, start)), what, bar)
+    })?
+    .py_err()?;
     let out = PyDict::new(py);
     let dom = [valid.domain.ymin, valid.domain.ymax];
     out.set_item("domain", PyArray1::from_slice(py, &dom))?;
@@ -192,9 +185,9 @@ pub fn learn_data(
 /// `law_params` picks the latent optimiser. The same data and seed give the bits of
 /// `scalebridge learn`.
 #[pyfunction]
-#[pyo3(signature = (X0=None, counts=None, M=2, order=2, law="polynomial", domain=None, per_bin_noise=false, seed=0, max_iter=2000, tol=scalebridge::inference::DEFAULT_TOL, **law_params))]
+#[pyo3(signature = (X0=None, counts=None, M=2, order=2, law="polynomial", domain=None, per_bin_noise=false, seed=0, max_iter=2000, tol=scalebridge::inference::DEFAULT_TOL, progress=false, **law_params))]
 #[pyo3(
-    text_signature = "(X0=None, counts=None, M=2, order=2, law='polynomial', domain=None, per_bin_noise=False, seed=0, max_iter=2000, tol=0.001, **law_params)"
+    text_signature = "(X0=None, counts=None, M=2, order=2, law='polynomial', domain=None, per_bin_noise=False, seed=0, max_iter=2000, tol=0.001, progress=False, **law_params)"
 )]
 #[allow(non_snake_case)]
 pub fn learn(
@@ -209,6 +202,7 @@ pub fn learn(
     seed: u64,
     max_iter: usize,
     tol: f64,
+    progress: bool,
     law_params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Model> {
     let Some(counts_obj) = counts else {
@@ -270,9 +264,10 @@ pub fn learn(
         .max_iter(max_iter)
         .tol(tol)
         .seed(seed);
-    let fitted = py
-        .detach(|| fit(&data, &params, "(arrays passed to learn())", &Silent))
-        .py_err()?;
+    let fitted = with_progress(py, progress, |bar| {
+        fit(&data, &params, "(arrays passed to learn())", bar)
+    })?
+    .py_err()?;
     Ok(Model { fitted })
 }
 
@@ -395,9 +390,9 @@ impl Model {
     /// `experiment` of the training `data` (`(X0, counts)` or trajectory `counts`). `bins`:
     /// binnings of the density; `pairs`: 2-bin probabilities `[(k1, k2), ...]`. The same
     /// model, start and seed give the bits of `scalebridge predict`.
-    #[pyo3(signature = (initial=None, *, data=None, experiment=None, horizon, bins=vec![24, 96], samples=1000, level=0.95, seed=0, pairs=vec![], domain=None))]
+    #[pyo3(signature = (initial=None, *, data=None, experiment=None, horizon, bins=vec![24, 96], samples=1000, level=0.95, seed=0, pairs=vec![], domain=None, progress=false))]
     #[pyo3(
-        text_signature = "(self, initial=None, *, data=None, experiment=None, horizon, bins=(24, 96), samples=1000, level=0.95, seed=0, pairs=(), domain=None)"
+        text_signature = "(self, initial=None, *, data=None, experiment=None, horizon, bins=(24, 96), samples=1000, level=0.95, seed=0, pairs=(), domain=None, progress=False)"
     )]
     fn predict<'py>(
         &self,
@@ -412,6 +407,7 @@ impl Model {
         seed: u64,
         pairs: Vec<(usize, usize)>,
         domain: Option<&Bound<'_, PyAny>>,
+        progress: bool,
     ) -> PyResult<crate::prediction::Prediction> {
         let options = scalebridge::pipeline::predict::PredictOptions {
             horizon,
@@ -421,7 +417,9 @@ impl Model {
             pairs,
             seed,
         };
-        crate::prediction::predict_model(py, self, initial, data, experiment, options, domain)
+        crate::prediction::predict_model(
+            py, self, initial, data, experiment, options, domain, progress,
+        )
     }
 
     /// Writes the model directory `scalebridge learn` writes (`posterior.json`, `latent.npz`,

@@ -1,6 +1,8 @@
 """The Python API's contract: shapes, dtypes, bit-identity with the CLI, errors, the GIL."""
 
 import json
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -143,3 +145,31 @@ def test_gil_is_released_while_learning(experiments):
         t.join()
     assert all(np.array_equal(r, serial) for r in results)
     assert ticks > 1000, f"main thread ran {ticks} loop iterations during two fits"
+
+
+def test_progress_bars_do_not_change_the_result(capsys, experiments, model):
+    pytest.importorskip("tqdm")
+    e = experiments
+    m = sb.learn(e["X0"], e["counts"], M=2, seed=1, domain=tuple(e["domain"]), progress=True)
+    assert np.array_equal(m.theta_mean, model.theta_mean)
+    p1 = model.predict(e["positions0"][0], horizon=3, bins=(12,), samples=50, progress=True)
+    p0 = model.predict(e["positions0"][0], horizon=3, bins=(12,), samples=50)
+    assert np.array_equal(p1.mean[12], p0.mean[12])
+    err = capsys.readouterr().err
+    assert "learning" in err and "samples" in err
+
+
+def test_progress_bars_from_many_threads_do_not_deadlock():
+    """simulate and predict update the bar from rayon's workers; a subprocess with a timeout,
+    so that a deadlock fails the test instead of hanging the suite."""
+    pytest.importorskip("tqdm")
+    code = (
+        "import scalebridge as sb\n"
+        "d = sb.simulate('advdiff', 64, seed=1, nf=480, nc=12, progress=True)\n"
+        "m = sb.learn(d['X0'], d['counts'], law='kernel', domain=d['domain'], progress=True)\n"
+        "p = m.predict(d['positions0'][0], horizon=10, bins=(12,), samples=2000, progress=True)\n"
+        "c, _ = sb.ising.sample(16, 0.44, 200, progress=True)\n"
+        "print('done', p.mean[12].shape)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "done (11, 12)" in r.stdout, r.stderr[-2000:]

@@ -21,6 +21,7 @@ def simulate(
     trajectory: Optional[int] = None,
     initial: Optional[_ArrayLike] = None,
     initial_coarse: Optional[_ArrayLike] = None,
+    progress: bool = False,
     **params: Any,
 ) -> Dict[str, Any]:
     """Controlled experiments (SPEC A.5), or trajectories with ``trajectory=T``, of a walker
@@ -44,6 +45,7 @@ def learn(
     seed: int = 0,
     max_iter: int = 2000,
     tol: float = 1e-3,
+    progress: bool = False,
     **law_params: Any,
 ) -> Model:
     """Learns the coarse law ``X_{t+Δt} = X_t + Φ(X_t)θ + noise`` (SPEC A.6–A.10) by
@@ -103,6 +105,7 @@ class Model:
         seed: int = 0,
         pairs: Sequence[Tuple[int, int]] = (),
         domain: Optional[_ArrayLike] = None,
+        progress: bool = False,
     ) -> Prediction:
         """Predictive bands (SPEC A.8) from ``initial`` walker positions, or continuing
         ``experiment`` of the training ``data``."""

@@ -21,6 +21,7 @@ def sample(
     algo: str = "wolff",
     every: int = 1,
     thermalise: Optional[int] = None,
+    progress: bool = False,
 ) -> Tuple[npt.NDArray[np.int8], Dict[str, Any]]:
     """Monte Carlo configurations int8 (n, L, L) and their observables with jackknife errors."""
 
@@ -50,6 +51,7 @@ def dream(
     n: int,
     seed: int = 0,
     start: Optional[npt.ArrayLike] = None,
+    progress: bool = False,
 ) -> npt.NDArray[np.int8]:
     """n lattices of side L0·2^levels, int8 (n, L, L)."""
 
