@@ -121,14 +121,23 @@ impl BlockTridiagonal {
         for t in 0..t1 {
             if t > 0 {
                 // L_t L_tᵀ = D_t − B_{t−1} B_{t−1}ᵀ
+                // (B Bᵀ)_rc = Σ_k B_rk B_ck: with Bᵀ's rows contiguous, rank-one updates
                 let bp = &b[(t - 1) * q..t * q];
+                let mut btr = vec![0.0; q];
+                for r in 0..nc {
+                    for k in 0..nc {
+                        btr[k * nc + r] = bp[r * nc + k];
+                    }
+                }
                 let lt = &mut l[t * q..(t + 1) * q];
                 for r in 0..nc {
-                    for c in 0..=r {
-                        let s: f64 = (0..nc).map(|k| bp[r * nc + k] * bp[c * nc + k]).sum();
-                        lt[r * nc + c] -= s;
-                        if c != r {
-                            lt[c * nc + r] -= s;
+                    let out = &mut lt[r * nc..(r + 1) * nc];
+                    for k in 0..nc {
+                        let a = bp[r * nc + k];
+                        if a != 0.0 {
+                            for (o, bc) in out.iter_mut().zip(&btr[k * nc..(k + 1) * nc]) {
+                                *o -= a * bc;
+                            }
                         }
                     }
                 }
@@ -516,12 +525,16 @@ fn precision(
         }
         if t + 1 < t1 {
             let j = &lin.jac[t * q..(t + 1) * q];
-            // JᵀVJ
-            for r in 0..nc {
-                for c in 0..nc {
-                    d[r * nc + c] += (0..nc)
-                        .map(|k| j[k * nc + r] * model.v[k] * j[k * nc + c])
-                        .sum::<f64>();
+            // JᵀVJ = Σ_k v_k j_kᵀ j_k, a rank-one update per row k of J (contiguous rows)
+            for k in 0..nc {
+                let row = &j[k * nc..(k + 1) * nc];
+                for r in 0..nc {
+                    let a = model.v[k] * row[r];
+                    if a != 0.0 {
+                        for (dc, jc) in d[r * nc..(r + 1) * nc].iter_mut().zip(row) {
+                            *dc += a * jc;
+                        }
+                    }
                 }
             }
             // (t+1, t): −V J
