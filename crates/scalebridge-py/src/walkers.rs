@@ -9,10 +9,9 @@ use scalebridge::inference::draws::posterior_draws;
 use scalebridge::inference::{LatentMethod, LearnerParams, TrainingData, TrajectoryData};
 use scalebridge::law::LawOptions;
 use scalebridge::pipeline::learn::{Fitted, LatentStates, LearnData, fit, write_model};
-use scalebridge::pipeline::simulate::{
-    Simulation, TrajectoryStart, resolve_config, run_simulation,
-};
+use scalebridge::pipeline::simulate::{Simulation, resolve_config, run_simulation};
 use scalebridge::walkers::SimulationConfig;
+use scalebridge::walkers::experiments::Start;
 use std::path::{Path, PathBuf};
 
 /// Python scalars, strings, lists and dicts as JSON (for the system parameters).
@@ -90,19 +89,19 @@ pub fn simulate<'py>(
                 "give `initial` or `initial_coarse`, not both",
             ));
         }
-        (Some(p), None) => TrajectoryStart::Fine(
+        (Some(p), None) => Start::Fine(
             floats(p, "initial", &[1], "float64 positions (nf,)")?
                 .into_raw_vec_and_offset()
                 .0,
         ),
-        (None, Some(x)) => TrajectoryStart::Coarse(
+        (None, Some(x)) => Start::Coarse(
             floats(x, "initial_coarse", &[1], "float64 coarse state (nc,)")?
                 .into_raw_vec_and_offset()
                 .0,
         ),
-        (None, None) => TrajectoryStart::Random,
+        (None, None) => Start::Random(valid.initial),
     };
-    if trajectory.is_none() && !matches!(start, TrajectoryStart::Random) {
+    if trajectory.is_none() && !matches!(start, Start::Random(_)) {
         return Err(bad(
             "initial",
             "a start state is for trajectories (give `trajectory=T`)",
@@ -152,18 +151,11 @@ pub fn learn_data(
     )?;
     if c.ndim() == 3 {
         let c3: ndarray::Array3<i64> = fixed(c, "counts")?;
-        if let (Some(x0), 2) = (x0, c3.dim().1) {
-            // one-step runs with their X0: controlled experiments
-            let x = fixed(floats(x0, "X0", &[2], "float64 (N, nc)")?, "X0")?;
-            let after = c3.index_axis(ndarray::Axis(1), 1).to_owned();
-            return TrainingData::new(&x, &after, dom, None, what)
-                .map(LearnData::Experiments)
-                .py_err();
-        }
-        let f = c3.mapv(|v| v as f64);
-        return TrajectoryData::new(&f, dom, None, what)
-            .map(LearnData::Trajectories)
-            .py_err();
+        let runs = TrajectoryData::new(&c3.mapv(|v| v as f64), dom, None, what).py_err()?;
+        let x = x0
+            .map(|x| fixed(floats(x, "X0", &[2], "float64 (N, nc)")?, "X0"))
+            .transpose()?;
+        return LearnData::from_runs(runs, x.as_ref(), what).py_err();
     }
     let Some(x0) = x0 else {
         return Err(bad(

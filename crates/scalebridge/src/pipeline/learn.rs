@@ -89,15 +89,39 @@ impl LearnData {
     /// trajectories (`counts (N, T+1, nc)` or `positions`); trajectories of one step that come
     /// with their `X0` are controlled experiments and are learned as such.
     pub fn from_npz(path: &Path, domain: Option<Domain>, nc: Option<usize>) -> Result<Self> {
-        if holds_trajectories(path)? {
-            let runs = TrajectoryData::from_npz(path, domain, nc)?;
-            Ok(match one_step_experiments(path, &runs)? {
-                Some(data) => LearnData::Experiments(data),
-                None => LearnData::Trajectories(runs),
-            })
-        } else {
-            TrainingData::from_npz(path, domain).map(LearnData::Experiments)
+        if !holds_trajectories(path)? {
+            return TrainingData::from_npz(path, domain).map(LearnData::Experiments);
         }
+        let runs = TrajectoryData::from_npz(path, domain, nc)?;
+        let x0 = if runs.steps == 1 {
+            let mut z = crate::io::NpzIn::open(path)?;
+            if z.names()?.iter().any(|n| n == "X0") {
+                let x0: Array2<f64> = z.array("X0", "float64 (N, nc)")?;
+                Some(x0)
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        Self::from_runs(runs, x0.as_ref(), path)
+    }
+
+    /// Trajectories, unless they are one step long and come with their `X0`: then they are the
+    /// controlled experiments `(X0, counts after the step)` and are learned as such. `what`
+    /// names the source in errors.
+    pub fn from_runs(runs: TrajectoryData, x0: Option<&Array2<f64>>, what: &Path) -> Result<Self> {
+        let Some(x0) = x0.filter(|_| runs.steps == 1) else {
+            return Ok(LearnData::Trajectories(runs));
+        };
+        let (n, nc) = (runs.n, runs.nc);
+        let mut after = Array2::<i64>::zeros((n, nc));
+        for i in 0..n {
+            for (j, c) in runs.counts_at(i, 1).iter().enumerate() {
+                after[(i, j)] = *c as i64;
+            }
+        }
+        TrainingData::new(x0, &after, runs.domain, runs.dt, what).map(LearnData::Experiments)
     }
 
     /// The data's fingerprint (what `posterior.json` records).
@@ -123,26 +147,6 @@ impl LearnData {
             LearnData::Trajectories(d) => d.nc,
         }
     }
-}
-
-/// One-step trajectories with `X0`: the controlled experiments they are.
-fn one_step_experiments(path: &Path, runs: &TrajectoryData) -> Result<Option<TrainingData>> {
-    if runs.steps != 1 {
-        return Ok(None);
-    }
-    let mut z = crate::io::NpzIn::open(path)?;
-    if !z.names()?.iter().any(|n| n == "X0") {
-        return Ok(None);
-    }
-    let x0: Array2<f64> = z.array("X0", "float64 (N, nc)")?;
-    let (n, nc) = (runs.n, runs.nc);
-    let mut after = Array2::<i64>::zeros((n, nc));
-    for i in 0..n {
-        for (j, c) in runs.counts_at(i, 1).iter().enumerate() {
-            after[(i, j)] = *c as i64;
-        }
-    }
-    TrainingData::new(&x0, &after, runs.domain, runs.dt, path).map(Some)
 }
 
 /// The latent coarse states of a fit: `(N, nc)` after the step of each experiment, or
@@ -252,7 +256,11 @@ pub fn fit(
 /// Writes a model directory: `posterior.json`, `latent.npz` and `manifest.json`, all three or
 /// none (staged, then renamed).
 pub fn write_model(out: &Path, fitted: &Fitted) -> Result<()> {
-    let dir = OutputDir::stage(out)?;
+    write_model_into(OutputDir::stage(out)?, fitted)
+}
+
+/// [`write_model`] into a directory already staged.
+fn write_model_into(dir: OutputDir, fitted: &Fitted) -> Result<()> {
     crate::io::write_json(&dir.path("posterior.json"), &fitted.posterior)?;
     fitted.latent.write_npz(&dir.path("latent.npz"))?;
     Manifest::new("learn", fitted.manifest.clone()).write(dir.staged())?;
@@ -262,13 +270,17 @@ pub fn write_model(out: &Path, fitted: &Fitted) -> Result<()> {
 /// Learns the law from the data file and writes `out/posterior.json`, `out/latent.npz`,
 /// `out/manifest.json` (all three or none): [`LearnData::from_npz`], [`fit`], [`write_model`].
 pub fn learn(job: &LearnJob, progress: &dyn Progress) -> Result<Learned> {
-    let params = job.params.clone();
-    params.clone().check()?;
+    // the parameters before the data, the output before the fit (an unwritable --out fails fast)
+    job.params.clone().check()?;
     let data = LearnData::from_npz(&job.data, job.domain, job.nc)?;
-    // stage the output before the fit, so an unwritable --out fails fast
-    OutputDir::stage(&job.out)?;
-    let fitted = fit(&data, &params, &job.data.display().to_string(), progress)?;
-    write_model(&job.out, &fitted)?;
+    let out = OutputDir::stage(&job.out)?;
+    let fitted = fit(
+        &data,
+        &job.params,
+        &job.data.display().to_string(),
+        progress,
+    )?;
+    write_model_into(out, &fitted)?;
     Ok(Learned {
         seconds: fitted.manifest.seconds,
         posterior: fitted.posterior,

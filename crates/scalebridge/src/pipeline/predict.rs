@@ -397,8 +397,13 @@ pub fn check_reference(
             format!("{rnf} walkers; the initial state has {nf}"),
         ));
     }
-    let flat: Vec<f64> = pos.iter().copied().collect();
-    check_positions(&flat, domain, &format!("{}: {field}", what.display()))
+    // contiguous already (as read from a file) or copied once into standard layout
+    let flat = pos.as_standard_layout();
+    check_positions(
+        flat.as_slice().unwrap_or(&[]),
+        domain,
+        &format!("{}: {field}", what.display()),
+    )
 }
 
 /// Coverage of the replicas `pos` by the density bands of `prediction` (one per binning of

@@ -107,26 +107,15 @@ pub enum Simulation {
     Trajectories(Trajectories),
 }
 
-/// Where trajectories start: each run from its own random state (the system's `p_c,0`), or all
-/// from one fine state (walker positions), or all from one coarse state.
-#[derive(Clone, Debug, PartialEq)]
-pub enum TrajectoryStart {
-    /// Each run from `X0 ~ p_c,0`.
-    Random,
-    /// Every run from these walker positions, float64 `(nf,)`.
-    Fine(Vec<f64>),
-    /// Every run from this coarse state, float64 `(nc,)`.
-    Coarse(Vec<f64>),
-}
-
 /// Runs `n` controlled experiments (`trajectory = None`) or `n` trajectories of `T` coarse
-/// steps from `start`, checked: `n >= 1`, `T >= 1`, the start's shape and values, the memory
-/// the positions take. `what` names the start in errors.
+/// steps from `start` (`Start::Random(cfg.initial)`: each run from its own `X0 ~ p_c,0`),
+/// checked: `n >= 1`, `T >= 1`, the start's shape and values, the memory the positions take.
+/// `what` names the start in errors.
 pub fn run_simulation(
     cfg: &ValidConfig,
     n: usize,
     seed: u64,
-    trajectory: Option<(usize, TrajectoryStart)>,
+    trajectory: Option<(usize, Start)>,
     what: &str,
     progress: &dyn Progress,
 ) -> Result<Simulation> {
@@ -149,8 +138,7 @@ pub fn run_simulation(
         return Err(Error::param("trajectory", 0, ">= 1 coarse steps"));
     }
     let start = match start {
-        TrajectoryStart::Random => Start::Random(cfg.initial),
-        TrajectoryStart::Fine(pos) => {
+        Start::Fine(pos) => {
             if pos.is_empty() {
                 return Err(Error::data(
                     what,
@@ -161,7 +149,7 @@ pub fn run_simulation(
             check_positions(&pos, &cfg.domain, what)?;
             Start::Fine(pos)
         }
-        TrajectoryStart::Coarse(x) => {
+        Start::Coarse(x) => {
             if x.len() != cfg.nc {
                 return Err(Error::data(
                     what,
@@ -178,6 +166,7 @@ pub fn run_simulation(
             }
             Start::Coarse(x)
         }
+        random @ Start::Random(_) => random,
     };
     let nf = match &start {
         Start::Fine(p) => p.len(),
@@ -209,9 +198,6 @@ pub fn run_simulation(
 /// `out/manifest.json`.
 pub fn simulate(job: &SimulateJob, progress: &dyn Progress) -> Result<Simulated> {
     let cfg = &job.config;
-    if job.n == 0 {
-        return Err(Error::param("n", 0, ">= 1"));
-    }
     let mut fields = SimulateManifest {
         system: cfg.system.as_str().to_owned(),
         parameters: cfg.to_json(),
@@ -228,19 +214,18 @@ pub fn simulate(job: &SimulateJob, progress: &dyn Progress) -> Result<Simulated>
     let mut what = String::new();
     let trajectory = match job.trajectory {
         None => None,
-        Some(0) => return Err(Error::param("trajectory", 0, ">= 1 coarse steps")),
         Some(t) => Some((
             t,
             if let Some(p) = &job.initial {
                 fields.initial = Some(p.clone());
                 what = p.display().to_string();
-                TrajectoryStart::Fine(read_npy_f64_1d(p)?)
+                Start::Fine(read_npy_f64_1d(p)?)
             } else if let Some(p) = &job.initial_coarse {
                 fields.initial_coarse = Some(p.clone());
                 what = p.display().to_string();
-                TrajectoryStart::Coarse(read_npy_f64_1d(p)?)
+                Start::Coarse(read_npy_f64_1d(p)?)
             } else {
-                TrajectoryStart::Random
+                Start::Random(cfg.initial)
             },
         )),
     };
