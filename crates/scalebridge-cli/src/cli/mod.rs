@@ -56,6 +56,10 @@ pub enum IsingCommand {
     Dream(DreamArgs),
     /// RG eigenvalues (Swendsen MCRG) from configurations and their majority-rule coarse versions.
     Mcrg(McrgArgs),
+    /// Fit the exact-weight generator (seam model + boundary MPS) for one L and K.
+    FitSampler(FitSamplerArgs),
+    /// Importance sampling with a fitted generator: ESS, ln Z, reweighted observables.
+    Nis(NisArgs),
     /// Table and plots: χ, V4, C and energy vs L for Monte Carlo and dreamed ensembles.
     Report(ReportArgs),
 }

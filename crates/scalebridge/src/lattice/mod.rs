@@ -11,6 +11,7 @@
 pub mod analysis;
 pub mod exact;
 pub mod model;
+pub mod nis;
 pub mod rg;
 pub mod samplers;
 

@@ -11,10 +11,12 @@
 //! | [`predict`] | predictive bands from a learned model, and their coverage of replicas |
 //! | [`run`] | the whole walker pipeline from a TOML configuration (`scalebridge run`) |
 //! | [`ising`] | Monte Carlo sampling, fitting the lifting rule, dreaming, MCRG |
+//! | [`nis`] | the exact-weight generator: fitting it, importance sampling with it |
 
 pub mod compare;
 pub mod ising;
 pub mod learn;
+pub mod nis;
 pub mod predict;
 pub mod run;
 pub mod simulate;

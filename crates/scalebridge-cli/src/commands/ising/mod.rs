@@ -2,7 +2,9 @@
 
 mod dream;
 mod fit_lift;
+mod fit_sampler;
 mod mcrg;
+mod nis;
 mod report;
 mod sample;
 
@@ -21,6 +23,8 @@ pub fn run(cmd: IsingCommand) -> Result<()> {
         IsingCommand::FitLift(a) => fit_lift::run(a),
         IsingCommand::Dream(a) => dream::run(a),
         IsingCommand::Mcrg(a) => mcrg::run(a),
+        IsingCommand::FitSampler(a) => fit_sampler::run(a),
+        IsingCommand::Nis(a) => nis::run(a),
         IsingCommand::Report(a) => report::run(a),
     }
 }

@@ -1,0 +1,239 @@
+//! The exact-weight jobs (SPEC B.4): fitting the seam-and-boundary-MPS generator
+//! (`ising fit-sampler`) and importance sampling with it (`ising nis`).
+
+use super::Progress;
+use crate::error::{Error, Result};
+use crate::io::{Manifest, OutputDir};
+use crate::lattice::analysis::estimates::BLOCKS;
+use crate::lattice::model::{SpinWriter, read_spins};
+use crate::lattice::nis::estimate::{NisEstimates, WeightedSample, nis_estimates};
+use crate::lattice::nis::fit::{FitParams, fit_sampler};
+use crate::lattice::nis::sampler::{ExactSampler, SAMPLER_FILE, SamplerFile};
+use crate::rng::stream;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The file `ising nis` writes its estimates to.
+pub const NIS_FILE: &str = "nis.json";
+
+/// Purpose tag of the generator's per-sample streams.
+const NIS_SAMPLE: u64 = 0x4e49_5353;
+
+/// Purpose tag of the independence Metropolis chain's uniforms.
+const NIS_METROPOLIS: u64 = 0x4e49_534d;
+
+/// Samples generated between progress updates and writes (in parallel within a batch).
+const BATCH: usize = 64;
+
+/// The fields of an `ising fit-sampler` manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FitSamplerManifest {
+    /// Side.
+    #[serde(rename = "L")]
+    pub l: usize,
+    /// Coupling.
+    #[serde(rename = "K")]
+    pub k: f64,
+    /// Bond dimension.
+    pub chi: usize,
+    /// Training configurations (`null`: the fit's own Wolff run).
+    pub data: Option<PathBuf>,
+    /// Wolff configurations when no data are given.
+    pub n_train: usize,
+    /// Symmetry copies per configuration.
+    pub copies: usize,
+    /// Seed.
+    pub seed: u64,
+}
+
+/// Fits a generator for `params` (training on `data` when given, an `.npy` of `(n, L, L)`
+/// int8 spins) and writes `out/sampler.json` and `out/manifest.json`.
+pub fn fit_sampler_job(
+    params: &FitParams,
+    data: Option<&Path>,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<SamplerFile> {
+    params.check()?;
+    let lats = data.map(read_spins).transpose()?;
+    let dir = OutputDir::stage(out)?;
+    if data.is_none() {
+        progress.start("Wolff sweeps", (params.n + 200) as u64);
+    }
+    let given = lats.as_deref().zip(data);
+    let (file, _) = fit_sampler(params, given, &|k| progress.inc(k))?;
+    if data.is_none() {
+        progress.finish();
+    }
+    crate::io::write_json(&dir.path(SAMPLER_FILE), &file)?;
+    Manifest::new(
+        "ising fit-sampler",
+        FitSamplerManifest {
+            l: params.l,
+            k: params.k,
+            chi: params.chi,
+            data: data.map(Path::to_owned),
+            n_train: params.n,
+            copies: params.copies,
+            seed: params.seed,
+        },
+    )
+    .write(dir.staged())?;
+    dir.commit()?;
+    Ok(file)
+}
+
+/// What to importance-sample.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NisJob {
+    /// The fitted sampler (a directory holding `sampler.json`, or the file).
+    pub sampler: PathBuf,
+    /// Samples.
+    pub n: usize,
+    /// Seed: sample `i` draws from the stream `(seed, i)`, whatever the number of threads.
+    pub seed: u64,
+    /// Also write the configurations (`configs.npy`).
+    pub store: bool,
+    /// Output directory.
+    pub out: PathBuf,
+}
+
+/// The fields of an `ising nis` manifest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NisManifest {
+    /// The job.
+    #[serde(flatten)]
+    pub job: NisJob,
+    /// Side and coupling of the sampler.
+    #[serde(rename = "L")]
+    pub l: usize,
+    /// Coupling.
+    #[serde(rename = "K")]
+    pub k: f64,
+    /// Bond dimension.
+    pub chi: usize,
+}
+
+/// Draws `n` configurations with their `ln q` (sample `i` from the stream `(seed, i)`),
+/// in batches run in parallel; `sink` sees them in order.
+pub fn generate(
+    sampler: &ExactSampler,
+    n: usize,
+    seed: u64,
+    sink: &mut dyn FnMut(&crate::lattice::Lattice, f64) -> Result<()>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<()> {
+    let mut start = 0;
+    while start < n {
+        let end = (start + BATCH).min(n);
+        let batch: Vec<_> = (start..end)
+            .into_par_iter()
+            .map(|i| {
+                let mut rng = stream(seed, NIS_SAMPLE, i as u64);
+                let drawn = sampler.draw(&mut rng);
+                progress(1);
+                drawn
+            })
+            .collect::<Result<_>>()?;
+        for (lat, log_q) in &batch {
+            sink(lat, *log_q)?;
+        }
+        start = end;
+    }
+    Ok(())
+}
+
+/// Runs the importance sampling and writes `out/nis.json`, `out/samples.npz` (`log_q`,
+/// `log_w`, `e`, `m` per sample, in order), `out/configs.npy` with `store`, and
+/// `out/manifest.json`.
+pub fn nis_job(job: &NisJob, progress: &dyn Progress) -> Result<NisEstimates> {
+    if job.n < BLOCKS {
+        return Err(Error::param(
+            "n",
+            job.n,
+            &format!(">= {BLOCKS} (the number of jackknife blocks)"),
+        ));
+    }
+    let (file, sampler) = SamplerFile::read(&job.sampler)?;
+    let l = file.l;
+    crate::limits::require_memory(
+        "n",
+        job.n,
+        "the per-sample weights and observables",
+        crate::limits::array_bytes(&[job.n, 4, 8], 1),
+    )?;
+    if job.store {
+        crate::limits::require_memory(
+            "n",
+            job.n,
+            "the stored configurations (--store)",
+            crate::limits::array_bytes(&[job.n, l, l], 1),
+        )?;
+    }
+    let dir = OutputDir::stage(&job.out)?;
+    let mut writer = if job.store {
+        Some(SpinWriter::create(
+            &dir.path("configs.npy"),
+            &[job.n, l, l],
+        )?)
+    } else {
+        None
+    };
+    let mut samples = Vec::with_capacity(job.n);
+    progress.start("samples", job.n as u64);
+    let t0 = std::time::Instant::now();
+    generate(
+        &sampler,
+        job.n,
+        job.seed,
+        &mut |lat, log_q| {
+            samples.push(WeightedSample {
+                log_q,
+                bonds: lat.bond_sum(),
+                m: lat.magnetisation(),
+            });
+            match writer.as_mut() {
+                Some(w) => w.push(&lat.spins),
+                None => Ok(()),
+            }
+        },
+        &|k| progress.inc(k),
+    )?;
+    progress.finish();
+    let seconds = t0.elapsed().as_secs_f64();
+    if let Some(w) = writer {
+        w.finish()?;
+    }
+    let mut est = nis_estimates(
+        &samples,
+        l,
+        file.k,
+        &mut stream(job.seed, NIS_METROPOLIS, 0),
+    )?;
+    est.seconds = seconds;
+    let n2 = (l * l) as f64;
+    let col = |f: &dyn Fn(&WeightedSample) -> f64| -> ndarray::Array1<f64> {
+        samples.iter().map(f).collect()
+    };
+    let k = file.k;
+    crate::io::write_npz(&dir.path("samples.npz"), |w| {
+        w.add("log_q", &col(&|s| s.log_q))?;
+        w.add("log_w", &col(&|s| s.log_w(k)))?;
+        w.add("e", &col(&|s| -(s.bonds as f64) / n2))?;
+        w.add("m", &col(&|s| s.m))
+    })?;
+    crate::io::write_json(&dir.path(NIS_FILE), &est)?;
+    Manifest::new(
+        "ising nis",
+        NisManifest {
+            job: job.clone(),
+            l,
+            k: file.k,
+            chi: file.chi,
+        },
+    )
+    .write(dir.staged())?;
+    dir.commit()?;
+    Ok(est)
+}
