@@ -174,7 +174,7 @@ pub struct FitSamplerArgs {
     #[arg(long, value_name = "FILE.npy")]
     pub data: Option<PathBuf>,
     /// Wolff configurations (one sweep apart, after 200 sweeps) when no --data is given.
-    #[arg(long = "n-train", default_value_t = 2000)]
+    #[arg(long = "n-train", default_value_t = 8000)]
     pub n_train: usize,
     /// Random torus symmetries of each configuration's seam used in the fit.
     #[arg(long, default_value_t = 8)]

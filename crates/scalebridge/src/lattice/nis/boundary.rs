@@ -6,16 +6,17 @@
 //! (their bonds, their fields from the seam, their bonds to row `r`, and the last row's bonds to
 //! seam row 0). `B_{L−1}` is a product state; `B_{r−1} = V·(G_r ⊙ B_r)` with `G_r` the
 //! horizontal bonds and end fields of row `r` (bond dimension 2) and `V` the vertical bonds
-//! (on-site), compressed back to `χ` after every row (left QR sweep, then truncation from the
-//! right by the eigen-decomposition of each site's Gram matrix). The environments depend on the
-//! seam, so they are built for every sample. Row `r` is then drawn left to right from
+//! (on-site), applied and compressed back to `χ` in one sweep ("zip-up": each site's
+//! `2χ`-dimensional left bond is truncated to the top `χ` eigenvectors of its Gram matrix),
+//! alternating the sweep's direction from row to row so that the part not yet swept is in
+//! canonical form. The environments depend on the seam, so they are built for every sample. Row `r` is then drawn left to right from
 //! `fields(row r−1) ⊙ G_r ⊙ B_r`, every conditional normalised over the spin's two values:
 //! whatever the truncation did, `log q` is the sum of the logarithms of the probabilities used.
 //! Truncation can make a partial sum slightly negative: weights are clipped at 0 and every
 //! conditional is kept in `[P_MIN, 1 − P_MIN]`, so `q > 0` on every configuration (importance
 //! sampling needs full support).
 
-use super::small::{sym_eigen, thin_qr};
+use super::small::Eigen;
 use crate::error::{Error, Result};
 
 /// Smallest probability a conditional gives either value.
@@ -24,48 +25,57 @@ pub const P_MIN: f64 = 1e-12;
 /// The spin of index `x` (0 ↔ +1, 1 ↔ −1).
 const SPIN: [f64; 2] = [1.0, -1.0];
 
-/// One site of an MPS: `t[(a·2 + x)·dr + b]`, `a < dl`, `x < 2`, `b < dr`.
-#[derive(Clone, Debug, PartialEq)]
-struct Site {
-    dl: usize,
-    dr: usize,
-    t: Vec<f64>,
+/// A matrix-product state over `n` sites: site `i` is the tensor `(dims[i], 2, dims[i+1])`,
+/// row-major, at `data[offs[i]..]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Mps {
+    dims: Vec<usize>,
+    offs: Vec<usize>,
+    data: Vec<f64>,
 }
 
-impl Site {
-    /// The vector `Σ_x t[:, x, :] · v` (length `dl`).
-    fn sum_right(&self, v: &[f64]) -> Vec<f64> {
-        let mut out = vec![0.0; self.dl];
-        for (a, o) in out.iter_mut().enumerate() {
-            for x in 0..2 {
-                let row = &self.t[(a * 2 + x) * self.dr..(a * 2 + x + 1) * self.dr];
-                *o += row.iter().zip(v).map(|(p, q)| p * q).sum::<f64>();
-            }
-        }
-        out
+impl Mps {
+    fn clear(&mut self) {
+        self.dims.clear();
+        self.dims.push(1);
+        self.offs.clear();
+        self.data.clear();
     }
 
-    /// The row vector `u · t[:, x, :]` (length `dr`).
-    fn left_times(&self, u: &[f64], x: usize) -> Vec<f64> {
-        let mut out = vec![0.0; self.dr];
-        for (a, &ua) in u.iter().enumerate() {
-            if ua == 0.0 {
-                continue;
-            }
-            let row = &self.t[(a * 2 + x) * self.dr..(a * 2 + x + 1) * self.dr];
-            for (o, p) in out.iter_mut().zip(row) {
-                *o += ua * p;
-            }
-        }
-        out
+    fn len(&self) -> usize {
+        self.offs.len()
     }
-}
 
-/// Scales `v` so that its largest magnitude is 1 (no change for a zero vector).
-fn normalise(v: &mut [f64]) {
-    let m = v.iter().fold(0.0f64, |s, x| s.max(x.abs()));
-    if m > 0.0 && m.is_finite() {
-        v.iter_mut().for_each(|x| *x /= m);
+    /// Site `i` and its bond dimensions.
+    fn site(&self, i: usize) -> (&[f64], usize, usize) {
+        let (dl, dr) = (self.dims[i], self.dims[i + 1]);
+        (&self.data[self.offs[i]..self.offs[i] + dl * 2 * dr], dl, dr)
+    }
+
+    /// Appends a site of bond dimensions `(dl, dr)` (`dl` must match the last right bond).
+    fn push(&mut self, dr: usize, values: &[f64]) {
+        debug_assert_eq!(values.len(), self.dims[self.len()] * 2 * dr);
+        self.offs.push(self.data.len());
+        self.data.extend_from_slice(values);
+        self.dims.push(dr);
+    }
+
+    /// The same state with the sites in reverse order.
+    fn reverse_into(&self, out: &mut Mps) {
+        out.clear();
+        let n = self.len();
+        for i in (0..n).rev() {
+            let (t, dl, dr) = self.site(i);
+            out.offs.push(out.data.len());
+            for b in 0..dr {
+                for x in 0..2 {
+                    for a in 0..dl {
+                        out.data.push(t[(a * 2 + x) * dr + b]);
+                    }
+                }
+            }
+            out.dims.push(dl);
+        }
     }
 }
 
@@ -90,161 +100,164 @@ impl Couplings {
     }
 }
 
-/// `fields ⊙ G ⊙ m`, then `V` when `vertical`: `G` multiplies by `e^{K y_i y_{i+1}}` along
-/// the row (written as `cosh K · Σ_k (t y_i)^k y_{i+1}^k`, constant dropped) and by the end fields
-/// `e^{K·end·y}` on the first and the last site; `fields[i]` multiplies site `i` by
-/// `e^{fields[i]·y}`.
-fn row_operator(m: &[Site], c: &Couplings, end: f64, fields: &[f64], vertical: bool) -> Vec<Site> {
+/// Site `i` of `fields ⊙ G ⊙ m`, then `V` when `vertical`, written into `out`; returns its bond
+/// dimensions. `G` multiplies by `e^{K y_i y_{i+1}}` along the row (as
+/// `cosh K · Σ_k (t y_i)^k y_{i+1}^k`, the constant dropped) and by the end fields `e^{K·end·y}`
+/// on the first and the last site; `field` multiplies the site by `e^{field·y}`.
+#[allow(clippy::too_many_arguments)]
+fn operator_site(
+    m: &Mps,
+    i: usize,
+    c: &Couplings,
+    end: f64,
+    field: f64,
+    vertical: bool,
+    out: &mut Vec<f64>,
+) -> (usize, usize) {
     let n = m.len();
-    m.iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let kin = if i == 0 { 1 } else { 2 };
-            let kout = if i + 1 == n { 1 } else { 2 };
-            let (dl, dr) = (s.dl * kin, s.dr * kout);
-            let mut diag = [[[0.0; 2]; 2]; 2]; // [ki][ko][x]
-            for x in 0..2 {
-                let mut h = fields[i];
-                if i == 0 {
-                    h += c.k * end;
-                }
-                if i + 1 == n {
-                    h += c.k * end;
-                }
-                let f = (h * SPIN[x]).exp();
-                for ki in 0..kin {
-                    for ko in 0..kout {
-                        let fin = if ki == 0 { 1.0 } else { SPIN[x] };
-                        let fout = if ko == 0 { 1.0 } else { c.t * SPIN[x] };
-                        diag[ki][ko][x] = f * fin * fout;
+    let (s, sdl, sdr) = m.site(i);
+    let kin = if i == 0 { 1 } else { 2 };
+    let kout = if i + 1 == n { 1 } else { 2 };
+    let (dl, dr) = (sdl * kin, sdr * kout);
+    let mut h = field;
+    if i == 0 {
+        h += c.k * end;
+    }
+    if i + 1 == n {
+        h += c.k * end;
+    }
+    let mut diag = [[[0.0; 2]; 2]; 2]; // [ki][ko][x]
+    for x in 0..2 {
+        let f = (h * SPIN[x]).exp();
+        for ki in 0..kin {
+            for ko in 0..kout {
+                let fin = if ki == 0 { 1.0 } else { SPIN[x] };
+                let fout = if ko == 0 { 1.0 } else { c.t * SPIN[x] };
+                diag[ki][ko][x] = f * fin * fout;
+            }
+        }
+    }
+    out.clear();
+    out.resize(dl * 2 * dr, 0.0);
+    for a in 0..sdl {
+        for b in 0..sdr {
+            let (s0, s1) = (s[(a * 2) * sdr + b], s[(a * 2 + 1) * sdr + b]);
+            for ki in 0..kin {
+                for ko in 0..kout {
+                    let g = [s0 * diag[ki][ko][0], s1 * diag[ki][ko][1]];
+                    let (al, br) = (a * kin + ki, b * kout + ko);
+                    for y in 0..2 {
+                        out[(al * 2 + y) * dr + br] = if vertical {
+                            c.bond[y][0] * g[0] + c.bond[y][1] * g[1]
+                        } else {
+                            g[y]
+                        };
                     }
                 }
             }
-            let mut t = vec![0.0; dl * 2 * dr];
-            for a in 0..s.dl {
-                for ki in 0..kin {
-                    for b in 0..s.dr {
-                        for ko in 0..kout {
-                            let g = [
-                                s.t[(a * 2) * s.dr + b] * diag[ki][ko][0],
-                                s.t[(a * 2 + 1) * s.dr + b] * diag[ki][ko][1],
-                            ];
-                            let (al, br) = (a * kin + ki, b * kout + ko);
-                            for y in 0..2 {
-                                t[(al * 2 + y) * dr + br] = if vertical {
-                                    c.bond[y][0] * g[0] + c.bond[y][1] * g[1]
-                                } else {
-                                    g[y]
-                                };
-                            }
-                        }
-                    }
-                }
-            }
-            Site { dl, dr, t }
-        })
-        .collect()
+        }
+    }
+    (dl, dr)
 }
 
-/// Compresses `m` to bond dimension `chi` (left QR sweep, truncation from the right); the
-/// overall scale is dropped.
-fn compress(m: &mut [Site], chi: usize) {
+/// Scales `v` so that its largest magnitude is 1 (no change for a zero vector).
+fn normalise(v: &mut [f64]) {
+    let m = v.iter().fold(0.0f64, |s, x| s.max(x.abs()));
+    if m > 0.0 && m.is_finite() {
+        v.iter_mut().for_each(|x| *x /= m);
+    }
+}
+
+/// Buffers reused by every row of every environment.
+#[derive(Debug, Default)]
+struct Work {
+    w: Vec<f64>,
+    t: Vec<f64>,
+    c: Vec<f64>,
+    gram: Vec<f64>,
+    site: Vec<f64>,
+    eig: Eigen,
+    flipped: Mps,
+}
+
+/// `V·(G ⊙ m)` compressed to bond dimension `chi` in one left-to-right sweep, into `out`
+/// (left-canonical; the overall scale dropped). `m` should be right-canonical.
+fn zip(m: &Mps, c: &Couplings, end: f64, chi: usize, ws: &mut Work, out: &mut Mps) {
+    out.clear();
     let n = m.len();
-    for i in 0..n.saturating_sub(1) {
-        let (dl, dr) = (m[i].dl, m[i].dr);
-        let (q, mut r, k) = thin_qr(&m[i].t, dl * 2, dr);
-        normalise(&mut r);
-        m[i] = Site { dl, dr: k, t: q };
-        let next = &m[i + 1];
-        let mut t = vec![0.0; k * 2 * next.dr];
-        let width = 2 * next.dr;
-        for p in 0..k {
-            for b in 0..dr {
-                let rv = r[p * dr + b];
-                if rv == 0.0 {
+    ws.c.clear();
+    ws.c.push(1.0);
+    let mut rows = 1;
+    for i in 0..n {
+        let (wl, wr) = operator_site(m, i, c, end, 0.0, true, &mut ws.w);
+        // T[(r, y), b] = Σ_a C[r, a] W[a, y, b]
+        let width = 2 * wr;
+        ws.t.clear();
+        ws.t.resize(rows * width, 0.0);
+        for r in 0..rows {
+            for a in 0..wl {
+                let cv = ws.c[r * wl + a];
+                if cv == 0.0 {
                     continue;
                 }
-                let src = &next.t[b * width..(b + 1) * width];
-                for (o, s) in t[p * width..(p + 1) * width].iter_mut().zip(src) {
-                    *o += rv * s;
+                let src = &ws.w[a * width..(a + 1) * width];
+                for (o, v) in ws.t[r * width..(r + 1) * width].iter_mut().zip(src) {
+                    *o += cv * v;
                 }
             }
         }
-        m[i + 1] = Site {
-            dl: k,
-            dr: next.dr,
-            t,
-        };
-    }
-    for i in (1..n).rev() {
-        let (dl, width) = (m[i].dl, 2 * m[i].dr);
-        let mat = &m[i].t;
-        let mut gram = vec![0.0; dl * dl];
-        for a in 0..dl {
-            for b in 0..=a {
-                let g: f64 = mat[a * width..(a + 1) * width]
+        if i + 1 == n {
+            out.push(1, &ws.t);
+            break;
+        }
+        // rows (r, y) of T: m = 2·rows, columns b < wr
+        let mm = 2 * rows;
+        ws.gram.clear();
+        ws.gram.resize(mm * mm, 0.0);
+        for p in 0..mm {
+            for q in 0..=p {
+                let g: f64 = ws.t[p * wr..(p + 1) * wr]
                     .iter()
-                    .zip(&mat[b * width..(b + 1) * width])
-                    .map(|(p, q)| p * q)
+                    .zip(&ws.t[q * wr..(q + 1) * wr])
+                    .map(|(a, b)| a * b)
                     .sum();
-                gram[a * dl + b] = g;
-                gram[b * dl + a] = g;
+                ws.gram[p * mm + q] = g;
+                ws.gram[q * mm + p] = g;
             }
         }
-        let (vals, vecs) = sym_eigen(&gram, dl);
-        let top = vals[0].max(0.0);
-        let keep = vals
+        ws.eig.compute(&ws.gram, mm);
+        let top = ws.eig.values[0].max(0.0);
+        let keep = ws
+            .eig
+            .values
             .iter()
             .take(chi)
             .take_while(|&&v| v > top * 1e-24 && v > 0.0)
             .count()
             .max(1);
-        // new site: Λ^{-1/2} Uᵀ M; left neighbour absorbs U Λ^{1/2}
-        let mut t = vec![0.0; keep * width];
-        let mut absorb = vec![0.0; dl * keep];
-        for c in 0..keep {
-            let s = vals[c].max(f64::MIN_POSITIVE).sqrt();
-            for a in 0..dl {
-                let u = vecs[a * dl + c];
-                absorb[a * keep + c] = u * s;
+        ws.site.clear();
+        for p in 0..mm {
+            ws.site
+                .extend_from_slice(&ws.eig.vectors[p * mm..p * mm + keep]);
+        }
+        out.push(keep, &ws.site);
+        // C' = Uᵀ T (keep × wr)
+        ws.c.clear();
+        ws.c.resize(keep * wr, 0.0);
+        for p in 0..mm {
+            let trow = &ws.t[p * wr..(p + 1) * wr];
+            for k in 0..keep {
+                let u = ws.eig.vectors[p * mm + k];
                 if u == 0.0 {
                     continue;
                 }
-                for (o, v) in t[c * width..(c + 1) * width]
-                    .iter_mut()
-                    .zip(&mat[a * width..(a + 1) * width])
-                {
-                    *o += u * v / s;
+                for (o, v) in ws.c[k * wr..(k + 1) * wr].iter_mut().zip(trow) {
+                    *o += u * v;
                 }
             }
         }
-        m[i] = Site {
-            dl: keep,
-            dr: m[i].dr,
-            t,
-        };
-        let prev = &m[i - 1];
-        let rows = prev.dl * 2;
-        let mut pt = vec![0.0; rows * keep];
-        for row in 0..rows {
-            for b in 0..dl {
-                let pv = prev.t[row * dl + b];
-                if pv == 0.0 {
-                    continue;
-                }
-                for c in 0..keep {
-                    pt[row * keep + c] += pv * absorb[b * keep + c];
-                }
-            }
-        }
-        m[i - 1] = Site {
-            dl: prev.dl,
-            dr: keep,
-            t: pt,
-        };
-    }
-    if let Some(first) = m.first_mut() {
-        normalise(&mut first.t);
+        normalise(&mut ws.c);
+        rows = keep;
     }
 }
 
@@ -288,48 +301,86 @@ pub fn interior(
     let c = Couplings::new(k);
     let n = l - 1;
     let at = |s: &[i8], r: usize, col: usize| s[r * l + col] as f64;
-    // B_{L−1}: the last interior row's bonds to seam row 0
-    let mut envs: Vec<Vec<Site>> = Vec::with_capacity(n);
-    let last: Vec<Site> = (1..l)
-        .map(|col| {
-            let h = k * at(spins, 0, col);
-            Site {
-                dl: 1,
-                dr: 1,
-                t: vec![h.exp(), (-h).exp()],
-            }
-        })
-        .collect();
+    let mut ws = Work::default();
+    // envs[j] = B_{L−1−j}; odd j are stored with their sites reversed
+    let mut envs: Vec<Mps> = Vec::with_capacity(n);
+    let mut last = Mps::default();
+    last.clear();
+    for col in 1..l {
+        let h = k * at(spins, 0, col);
+        last.push(1, &[h.exp(), (-h).exp()]);
+    }
     envs.push(last);
-    let zero = vec![0.0; n];
     for r in (2..l).rev() {
         let below = envs.last().expect("one environment at least");
-        let mut m = row_operator(below, &c, at(spins, r, 0), &zero, true);
-        compress(&mut m, chi);
-        envs.push(m);
+        let mut flipped = std::mem::take(&mut ws.flipped);
+        below.reverse_into(&mut flipped);
+        let mut next = Mps::default();
+        zip(&flipped, &c, at(spins, r, 0), chi, &mut ws, &mut next);
+        ws.flipped = flipped;
+        envs.push(next);
     }
-    envs.reverse(); // envs[r − 1] = B_r
     let mut log_q = 0.0;
-    let mut fields = vec![0.0; n];
+    let mut row_sites: Vec<Vec<f64>> = vec![Vec::new(); n];
+    let mut row_dims = vec![(0usize, 0usize); n];
+    let mut right: Vec<f64> = Vec::new();
+    let mut right_off = vec![0usize; n + 1];
+    let mut left = vec![1.0];
+    let mut next_left = Vec::new();
+    let mut normal = Mps::default();
     for r in 1..l {
-        for col in 1..l {
-            fields[col - 1] = k * at(spins, r - 1, col);
+        let j = l - 1 - r;
+        let env = if j % 2 == 1 {
+            envs[j].reverse_into(&mut normal);
+            &normal
+        } else {
+            &envs[j]
+        };
+        for i in 0..n {
+            let field = k * at(spins, r - 1, i + 1);
+            row_dims[i] =
+                operator_site(env, i, &c, at(spins, r, 0), field, false, &mut row_sites[i]);
         }
-        let row = row_operator(&envs[r - 1], &c, at(spins, r, 0), &fields, false);
-        let mut right = vec![vec![1.0]; n + 1];
+        // right environments: R_n = [1], R_i = Σ_x W_i[:, x, :] R_{i+1}, stored back to front
+        right.clear();
+        right.push(1.0);
+        right_off[n] = 0;
         for i in (0..n).rev() {
-            let mut v = row[i].sum_right(&right[i + 1]);
-            normalise(&mut v);
-            right[i] = v;
+            let (dl, dr) = row_dims[i];
+            let start = right.len();
+            let prev = right_off[i + 1];
+            for a in 0..dl {
+                let mut v = 0.0;
+                for x in 0..2 {
+                    let row = &row_sites[i][(a * 2 + x) * dr..(a * 2 + x + 1) * dr];
+                    v += row
+                        .iter()
+                        .zip(&right[prev..prev + dr])
+                        .map(|(p, q)| p * q)
+                        .sum::<f64>();
+                }
+                right.push(v);
+            }
+            normalise(&mut right[start..]);
+            right_off[i] = start;
         }
-        let mut left = vec![1.0];
-        for (i, site) in row.iter().enumerate() {
-            let w = |x: usize| {
-                site.left_times(&left, x)
-                    .iter()
-                    .zip(&right[i + 1])
-                    .map(|(a, b)| a * b)
-                    .sum::<f64>()
+        left.clear();
+        left.push(1.0);
+        for i in 0..n {
+            let (dl, dr) = row_dims[i];
+            let rv = &right[right_off[i + 1]..right_off[i + 1] + dr];
+            let site = &row_sites[i];
+            let w = |x: usize| -> f64 {
+                (0..dl)
+                    .map(|a| {
+                        left[a]
+                            * site[(a * 2 + x) * dr..(a * 2 + x + 1) * dr]
+                                .iter()
+                                .zip(rv)
+                                .map(|(p, q)| p * q)
+                                .sum::<f64>()
+                    })
+                    .sum()
             };
             let p = conditional(w(0), w(1));
             if p.is_nan() {
@@ -341,8 +392,22 @@ pub fn interior(
             let x = chooser.choose(r, i + 1, p);
             log_q += log_prob(p, x);
             spins[r * l + i + 1] = if x == 0 { 1 } else { -1 };
-            left = site.left_times(&left, x);
-            normalise(&mut left);
+            next_left.clear();
+            next_left.resize(dr, 0.0);
+            for a in 0..dl {
+                let la = left[a];
+                if la == 0.0 {
+                    continue;
+                }
+                for (o, v) in next_left
+                    .iter_mut()
+                    .zip(&site[(a * 2 + x) * dr..(a * 2 + x + 1) * dr])
+                {
+                    *o += la * v;
+                }
+            }
+            normalise(&mut next_left);
+            std::mem::swap(&mut left, &mut next_left);
         }
     }
     Ok(log_q)
@@ -353,38 +418,54 @@ mod tests {
     use super::*;
 
     /// Every value of a small MPS, by brute force.
-    fn values(m: &[Site]) -> Vec<f64> {
+    fn values(m: &Mps) -> Vec<f64> {
         let n = m.len();
         (0..1usize << n)
             .map(|bits| {
                 let mut v = vec![1.0];
-                for (i, s) in m.iter().enumerate() {
-                    v = s.left_times(&v, (bits >> (n - 1 - i)) & 1);
+                for i in 0..n {
+                    let (t, dl, dr) = m.site(i);
+                    let x = (bits >> (n - 1 - i)) & 1;
+                    let mut next = vec![0.0; dr];
+                    for a in 0..dl {
+                        for b in 0..dr {
+                            next[b] += v[a] * t[(a * 2 + x) * dr + b];
+                        }
+                    }
+                    v = next;
                 }
                 v[0]
             })
             .collect()
     }
 
-    /// `G` and `V` against their definitions on 5 sites, and compression without truncation
-    /// (`χ` large) keeps every value up to one overall scale.
+    fn op(m: &Mps, c: &Couplings, end: f64, fields: &[f64], vertical: bool) -> Mps {
+        let mut out = Mps::default();
+        out.clear();
+        let mut buf = Vec::new();
+        for i in 0..m.len() {
+            let (_, dr) = operator_site(m, i, c, end, fields[i], vertical, &mut buf);
+            out.push(dr, &buf);
+        }
+        out
+    }
+
+    /// `G` and `V` against their definitions on 5 sites; the zip without truncation (`χ`
+    /// large) keeps every value of `V·G·m` up to one overall scale; reversing reverses.
     #[test]
-    fn row_operator_and_lossless_compression() {
+    fn row_operator_zip_and_reverse() {
         let k = 0.37;
         let c = Couplings::new(k);
         let n = 5;
         let fields = [0.1, -0.2, 0.0, 0.3, 0.05];
-        let start: Vec<Site> = (0..n)
-            .map(|i| Site {
-                dl: 1,
-                dr: 1,
-                t: vec![1.0 + 0.1 * i as f64, 0.5],
-            })
-            .collect();
+        let mut start = Mps::default();
+        start.clear();
+        for i in 0..n {
+            start.push(1, &[1.0 + 0.1 * i as f64, 0.5]);
+        }
         let base = values(&start);
         let spin = |bits: usize, i: usize| SPIN[(bits >> (n - 1 - i)) & 1];
-        let g = row_operator(&start, &c, -1.0, &fields, false);
-        let gv = values(&g);
+        let gv = values(&op(&start, &c, -1.0, &fields, false));
         for bits in 0..1usize << n {
             let mut e = 0.0;
             for i in 0..n {
@@ -397,25 +478,32 @@ mod tests {
             let want = base[bits] * e.exp() / k.cosh().powi(n as i32 - 1);
             assert!((gv[bits] - want).abs() < 1e-12 * want, "{bits}");
         }
-        let vg = row_operator(&start, &c, -1.0, &fields, true);
-        let vgv = values(&vg);
+        let zero = [0.0; 5];
+        let g0 = values(&op(&start, &c, -1.0, &zero, false));
+        let vgv = values(&op(&start, &c, -1.0, &zero, true));
         for y in 0..1usize << n {
             let want: f64 = (0..1usize << n)
                 .map(|x| {
                     let b: f64 = (0..n).map(|i| k * spin(x, i) * spin(y, i)).sum();
-                    gv[x] * b.exp()
+                    g0[x] * b.exp()
                 })
                 .sum();
             assert!((vgv[y] - want).abs() < 1e-10 * want);
         }
-        let mut comp = vg.clone();
-        compress(&mut comp, 64);
-        let cv = values(&comp);
-        let scale = cv[0] / vgv[0];
-        for (a, b) in cv.iter().zip(&vgv) {
+        let mut zipped = Mps::default();
+        zip(&start, &c, -1.0, 64, &mut Work::default(), &mut zipped);
+        let zv = values(&zipped);
+        let scale = zv[0] / vgv[0];
+        for (a, b) in zv.iter().zip(&vgv) {
             assert!((a / b - scale).abs() < 1e-10 * scale);
         }
-        assert!(comp.iter().all(|s| s.dl <= 4 && s.dr <= 4));
+        let mut rev = Mps::default();
+        zipped.reverse_into(&mut rev);
+        let rv = values(&rev);
+        for bits in 0..1usize << n {
+            let flipped = (0..n).fold(0, |acc, i| acc | (((bits >> i) & 1) << (n - 1 - i)));
+            assert!((rv[flipped] - zv[bits]).abs() < 1e-14 * zv[bits].abs());
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ const SEAM_COPIES: u64 = 0x5345_414d;
 /// | `l` | — | side (even, >= 4) |
 /// | `k` | — | coupling (> 0) |
 /// | `chi` | 4 | bond dimension of the boundary MPS (1 to 64) |
-/// | `n` | 2000 | training configurations (Wolff, one sweep apart, after 200 sweeps) |
+/// | `n` | 8000 | training configurations (Wolff, one sweep apart, after 200 sweeps) |
 /// | `copies` | 8 | random torus symmetries of each configuration's seam |
 /// | `seed` | 0 | the Wolff chain and the copies |
 #[derive(Clone, Debug, PartialEq)]
@@ -45,7 +45,7 @@ impl FitParams {
             l,
             k,
             chi: super::sampler::DEFAULT_CHI,
-            n: 2000,
+            n: 8000,
             copies: 8,
             seed: 0,
         }
