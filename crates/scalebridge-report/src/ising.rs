@@ -327,6 +327,40 @@ fn figures(dir: &Path, r: &IsingReport) -> Result<Vec<Figure>, Error> {
             ],
         },
     )?);
+    if !r.nis.is_empty() {
+        out.push(panel_figure(
+            dir,
+            "ess",
+            &Panel {
+                caption: "Exact-weight generator: ESS/N and Metropolis acceptance vs L".into(),
+                x_label: "L".into(),
+                y_label: "ESS/N, acceptance".into(),
+                x_tick: pow2_tick,
+                y_tick: plain_tick,
+                points: vec![
+                    (
+                        "ESS/N".into(),
+                        PALETTE_DREAM[1],
+                        false,
+                        r.nis
+                            .iter()
+                            .map(|n| (log2(n.l), n.ess_per_sample, 0.0))
+                            .collect(),
+                    ),
+                    (
+                        "independence-Metropolis acceptance".into(),
+                        PALETTE_MC[1],
+                        true,
+                        r.nis
+                            .iter()
+                            .map(|n| (log2(n.l), n.metropolis_acceptance, 0.0))
+                            .collect(),
+                    ),
+                ],
+                lines: Vec::new(),
+            },
+        )?);
+    }
     Ok(out)
 }
 
@@ -377,6 +411,41 @@ impl Table {
 
 fn strings<const N: usize>(cells: [&str; N]) -> Vec<String> {
     cells.iter().map(|c| c.to_string()).collect()
+}
+
+/// The exact-weight generator's runs: ESS, acceptance, `ln Z` against Kaufman, time.
+fn nis_table(r: &IsingReport) -> Table {
+    Table {
+        header: strings([
+            "L",
+            "n",
+            "ESS/N",
+            "Metropolis acceptance",
+            "ln Z/N",
+            "Kaufman",
+            "deviation / σ",
+            "V4 unweighted",
+            "ms per sample",
+        ]),
+        rows: r
+            .nis
+            .iter()
+            .map(|n| {
+                let z = &n.ln_z_per_site;
+                vec![
+                    n.l.to_string(),
+                    n.n.to_string(),
+                    format!("{:.4}", n.ess_per_sample),
+                    format!("{:.4}", n.metropolis_acceptance),
+                    format!("{:.9} ± {:.9}", z.value, z.error),
+                    format!("{:.9}", n.ln_z_exact),
+                    format!("{:+.2}", (z.value - n.ln_z_exact) / z.error),
+                    format!("{:.4}", n.generator_v4),
+                    format!("{:.2}", 1e3 * n.seconds_per_sample),
+                ]
+            })
+            .collect(),
+    }
 }
 
 /// The per-size table and the per-series scaling table.
@@ -448,7 +517,12 @@ fn tables(r: &IsingReport) -> [Table; 2] {
 /// The Markdown tables (`table.md`).
 pub fn table(r: &IsingReport) -> String {
     let [sizes, scaling] = tables(r);
-    format!("{}\n{}", sizes.markdown(), scaling.markdown())
+    let mut t = format!("{}\n{}", sizes.markdown(), scaling.markdown());
+    if !r.nis.is_empty() {
+        t.push('\n');
+        t.push_str(&nis_table(r).markdown());
+    }
+    t
 }
 
 /// Draws the figures into `dir/figures/` and writes `dir/report.html`, `dir/table.md` and
@@ -473,6 +547,10 @@ pub fn write_ising_report(dir: &Path, r: &IsingReport) -> Result<Vec<PathBuf>, E
     h.push_str("</ul>");
     for t in tables(r) {
         h.push_str(&t.html());
+    }
+    if !r.nis.is_empty() {
+        h.push_str("<h2>Exact-weight generator (importance sampling)</h2>");
+        h.push_str(&nis_table(r).html());
     }
     for f in &figs {
         h.push_str(&figure_html(f));

@@ -106,6 +106,10 @@ pub struct ReportArgs {
     /// `ising dream` output directories (each a labelled series; label = directory name).
     #[arg(long, value_name = "DIR", num_args = 1..)]
     pub dreamed: Vec<PathBuf>,
+    /// `ising nis` output directories (the exact-weight generator, one per L): ESS/N and ln Z
+    /// against L, and the reweighted observables as one more series.
+    #[arg(long, value_name = "DIR", num_args = 1..)]
+    pub nis: Vec<PathBuf>,
     /// Smallest L used in the fit of χ ~ L^(γ/ν).
     #[arg(long = "fit-min-L", default_value_t = 16)]
     pub fit_min_l: usize,

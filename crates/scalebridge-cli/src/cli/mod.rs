@@ -60,6 +60,7 @@ pub enum IsingCommand {
     FitSampler(FitSamplerArgs),
     /// Importance sampling with a fitted generator: ESS, ln Z, reweighted observables.
     Nis(NisArgs),
-    /// Table and plots: χ, V4, C and energy vs L for Monte Carlo and dreamed ensembles.
+    /// Table and plots: χ, V4, C and energy vs L for Monte Carlo, dreamed and exact-weight
+    /// ensembles, and the exact-weight generator's ESS/N and ln Z.
     Report(ReportArgs),
 }

@@ -517,3 +517,282 @@ fn ising_bad_input_is_one_line_exit_2() {
             .ends_with(".tmp"))
     );
 }
+
+/// The exact-weight generator end to end at CI size (L = 8): fit from the fit's own Wolff run
+/// and from stored configurations, importance sampling with every promised field of nis.json,
+/// ln Z within 3σ of Kaufman's, and the same bits on 1 and 2 threads.
+#[test]
+fn fit_sampler_and_nis() {
+    let dir = tmp("ising-nis");
+    let p = |name: &str| dir.join(name);
+    ok(&[
+        "ising",
+        "fit-sampler",
+        "--L",
+        "8",
+        "--K",
+        "0.4406868",
+        "--n-train",
+        "500",
+        "--seed",
+        "2",
+        "--quiet",
+        "--out",
+        s(&p("sampler")),
+    ]);
+    let sampler = json(&p("sampler/sampler.json"));
+    assert_eq!(sampler["L"], 8);
+    assert_eq!(sampler["training"]["source"], "wolff");
+    assert!(p("sampler/manifest.json").exists());
+    let nis = |threads: &str, out: &str| {
+        ok(&[
+            "--threads",
+            threads,
+            "ising",
+            "nis",
+            "--sampler",
+            s(&p("sampler")),
+            "--n",
+            "400",
+            "--seed",
+            "3",
+            "--store",
+            "--quiet",
+            "--out",
+            s(&p(out)),
+        ]);
+        (
+            std::fs::read(p(out).join("nis.json")).unwrap(),
+            std::fs::read(p(out).join("configs.npy")).unwrap(),
+            std::fs::read(p(out).join("samples.npz")).unwrap(),
+        )
+    };
+    let one = nis("1", "n1");
+    let two = nis("2", "n2");
+    // the wall time differs; everything else is the same bits
+    let strip = |b: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(b).unwrap();
+        v["seconds"] = serde_json::Value::Null;
+        v
+    };
+    assert_eq!(strip(&one.0), strip(&two.0));
+    assert_eq!(one.1, two.1);
+    assert_eq!(one.2, two.2);
+    let est = json(&p("n1/nis.json"));
+    for field in [
+        "L",
+        "K",
+        "n",
+        "ess_per_sample",
+        "ln_z_per_site",
+        "ln_z_per_site_err",
+        "energy_per_site",
+        "energy_per_site_err",
+        "abs_magnetisation",
+        "abs_magnetisation_err",
+        "v4",
+        "v4_err",
+        "metropolis_acceptance",
+        "seconds",
+    ] {
+        assert!(est.get(field).is_some(), "nis.json lacks {field}");
+    }
+    let exact: serde_json::Value =
+        serde_json::from_str(&ok(&["ising", "exact", "--L", "8", "--K", "0.4406868"])).unwrap();
+    let (lnz, err) = (
+        est["ln_z_per_site"].as_f64().unwrap(),
+        est["ln_z_per_site_err"].as_f64().unwrap(),
+    );
+    let want = exact["lnZ_per_site"].as_f64().unwrap();
+    assert!((lnz - want).abs() < 3.0 * err, "{lnz} ± {err} vs {want}");
+    let c: ndarray::Array3<i8> = ndarray_npy::read_npy(p("n1/configs.npy")).unwrap();
+    assert_eq!(c.shape(), &[400, 8, 8]);
+    // the report shows the run: its ESS table, the ESS figure, the reweighted series
+    ok(&[
+        "ising",
+        "report",
+        "--nis",
+        s(&p("n1")),
+        "--out",
+        s(&p("report")),
+    ]);
+    let table = std::fs::read_to_string(p("report/table.md")).unwrap();
+    assert!(table.contains("ESS/N") && table.contains("exact-weight generator"));
+    assert!(p("report/figures/ess.png").exists() && p("report/report.html").exists());
+    // the same fit from stored configurations
+    ok(&[
+        "ising",
+        "sample",
+        "--L",
+        "8",
+        "--K",
+        "0.4406868",
+        "--n",
+        "300",
+        "--quiet",
+        "--out",
+        s(&p("mc")),
+    ]);
+    ok(&[
+        "ising",
+        "fit-sampler",
+        "--L",
+        "8",
+        "--K",
+        "0.4406868",
+        "--data",
+        s(&p("mc/configs.npy")),
+        "--quiet",
+        "--out",
+        s(&p("from-data")),
+    ]);
+    let from_data = json(&p("from-data/sampler.json"));
+    assert_eq!(from_data["training"]["n"], 300);
+}
+
+/// Bad input to the exact-weight jobs: one line, exit 2, naming what was wrong.
+#[test]
+fn nis_bad_input_is_one_line_exit_2() {
+    let dir = tmp("ising-nis-bad");
+    let p = |name: &str| dir.join(name);
+    let out_dir = p("out");
+    let out = s(&out_dir);
+    bad_input(
+        &["ising", "fit-sampler", "--L", "8", "--K", "0", "--out", out],
+        "K",
+    );
+    bad_input(
+        &["ising", "fit-sampler", "--L", "8", "--K=-1", "--out", out],
+        "K",
+    );
+    bad_input(
+        &[
+            "ising",
+            "fit-sampler",
+            "--L",
+            "7",
+            "--K",
+            "0.4",
+            "--out",
+            out,
+        ],
+        "L",
+    );
+    bad_input(
+        &[
+            "ising",
+            "fit-sampler",
+            "--L",
+            "8",
+            "--K",
+            "0.4",
+            "--chi",
+            "0",
+            "--out",
+            out,
+        ],
+        "chi",
+    );
+    bad_input(
+        &[
+            "ising",
+            "fit-sampler",
+            "--L",
+            "2000000000",
+            "--K",
+            "0.4",
+            "--out",
+            out,
+        ],
+        "L",
+    );
+    // training data of another side
+    let twelve = ndarray::Array3::<i8>::ones((64, 12, 12));
+    ndarray_npy::write_npy(p("twelve.npy"), &twelve).unwrap();
+    bad_input(
+        &[
+            "ising",
+            "fit-sampler",
+            "--L",
+            "8",
+            "--K",
+            "0.4",
+            "--data",
+            s(&p("twelve.npy")),
+            "--out",
+            out,
+        ],
+        "twelve.npy",
+    );
+    // a sampler fitted for another L (its file edited), --n 0, a missing sampler
+    ok(&[
+        "ising",
+        "fit-sampler",
+        "--L",
+        "8",
+        "--K",
+        "0.4",
+        "--n-train",
+        "64",
+        "--quiet",
+        "--out",
+        s(&p("s8")),
+    ]);
+    let mut file = json(&p("s8/sampler.json"));
+    file["L"] = 16.into();
+    std::fs::create_dir_all(p("s16")).unwrap();
+    std::fs::write(p("s16/sampler.json"), file.to_string()).unwrap();
+    bad_input(
+        &[
+            "ising",
+            "nis",
+            "--sampler",
+            s(&p("s16")),
+            "--n",
+            "64",
+            "--out",
+            out,
+        ],
+        "seam.weights",
+    );
+    bad_input(
+        &[
+            "ising",
+            "nis",
+            "--sampler",
+            s(&p("s8")),
+            "--n",
+            "0",
+            "--out",
+            out,
+        ],
+        "n",
+    );
+    bad_input(
+        &[
+            "ising",
+            "nis",
+            "--sampler",
+            s(&p("nowhere")),
+            "--n",
+            "64",
+            "--out",
+            out,
+        ],
+        "nowhere",
+    );
+    bad_input(
+        &[
+            "ising",
+            "nis",
+            "--sampler",
+            s(&p("s8")),
+            "--n",
+            "100000000000000",
+            "--store",
+            "--out",
+            out,
+        ],
+        "n",
+    );
+}

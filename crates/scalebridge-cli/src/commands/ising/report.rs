@@ -8,12 +8,12 @@ use scalebridge_report::write_ising_report;
 use serde_json::json;
 
 pub fn run(a: ReportArgs) -> Result<()> {
-    let report = assemble(&a.mc, &a.dreamed, a.fit_min_l)?;
+    let report = assemble(&a.mc, &a.dreamed, &a.nis, a.fit_min_l)?;
     let out = OutputDir::stage(&a.out)?;
     write_ising_report(out.staged(), &report)?;
     Manifest::new(
         "ising report",
-        json!({ "mc": a.mc, "dreamed": a.dreamed, "fit_min_L": a.fit_min_l }),
+        json!({ "mc": a.mc, "dreamed": a.dreamed, "nis": a.nis, "fit_min_L": a.fit_min_l }),
     )
     .write(out.staged())?;
     out.commit()?;

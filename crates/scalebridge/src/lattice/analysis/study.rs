@@ -56,6 +56,30 @@ pub struct IsingReport {
     pub series: Vec<IsingSeries>,
     /// Kaufman's exact `(L, E/N, C/N)` at `K` over the plotted range.
     pub exact: Vec<(usize, f64, f64)>,
+    /// The exact-weight generator's runs (`ising nis`), one per size.
+    pub nis: Vec<NisRow>,
+}
+
+/// One `ising nis` run as the report shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NisRow {
+    /// Side.
+    #[serde(rename = "L")]
+    pub l: usize,
+    /// Samples.
+    pub n: usize,
+    /// `ESS/N`.
+    pub ess_per_sample: f64,
+    /// Independence-Metropolis acceptance.
+    pub metropolis_acceptance: f64,
+    /// `ln Z / L²` with its error.
+    pub ln_z_per_site: Estimate,
+    /// Kaufman's `ln Z / L²`.
+    pub ln_z_exact: f64,
+    /// Wall time per sample (s) of the generation.
+    pub seconds_per_sample: f64,
+    /// The generator's own (unweighted) `V4`.
+    pub generator_v4: f64,
 }
 
 impl IsingPoint {
@@ -120,15 +144,21 @@ fn checked_k(path: &Path, k: f64) -> Result<f64> {
     }
 }
 
-/// Reads `ising sample` and `ising dream` output directories into a study: one Monte Carlo
-/// series per algorithm (one point per directory), one dreamed series per directory, `χ`
-/// exponents fitted from `fit_min_l` on, exact curves at the first ensemble's coupling.
-pub fn assemble(mc: &[PathBuf], dreamed: &[PathBuf], fit_min_l: usize) -> Result<IsingReport> {
-    if mc.is_empty() && dreamed.is_empty() {
+/// Reads `ising sample`, `ising dream` and `ising nis` output directories into a study: one
+/// Monte Carlo series per algorithm (one point per directory), one dreamed series per
+/// directory, one series of reweighted estimates from the `nis` directories, `χ` exponents
+/// fitted from `fit_min_l` on, exact curves at the first ensemble's coupling.
+pub fn assemble(
+    mc: &[PathBuf],
+    dreamed: &[PathBuf],
+    nis: &[PathBuf],
+    fit_min_l: usize,
+) -> Result<IsingReport> {
+    if mc.is_empty() && dreamed.is_empty() && nis.is_empty() {
         return Err(Error::param(
-            "mc/dreamed",
+            "mc/dreamed/nis",
             "none",
-            "at least one --mc or --dreamed directory",
+            "at least one --mc, --dreamed or --nis directory",
         ));
     }
     let mut series = Vec::new();
@@ -148,6 +178,37 @@ pub fn assemble(mc: &[PathBuf], dreamed: &[PathBuf], fit_min_l: usize) -> Result
             .or_default()
             .push(IsingPoint::of(&ens));
     }
+    let mut nis_rows = Vec::new();
+    if !nis.is_empty() {
+        let mut points = Vec::new();
+        for dir in nis {
+            let path = dir.join("nis.json");
+            let e: crate::lattice::nis::NisEstimates = read_json(&path)?;
+            ks.push(checked_k(&path, e.k)?);
+            let est = |value: f64, error: f64| Estimate { value, error };
+            points.push(IsingPoint {
+                l: e.l,
+                n: e.n,
+                chi: est(e.susceptibility, e.susceptibility_err),
+                v4: est(e.v4, e.v4_err),
+                specific_heat: est(e.specific_heat, e.specific_heat_err),
+                energy: est(e.energy_per_site, e.energy_per_site_err),
+                abs_m: est(e.abs_magnetisation, e.abs_magnetisation_err),
+            });
+            nis_rows.push(NisRow {
+                l: e.l,
+                n: e.n,
+                ess_per_sample: e.ess_per_sample,
+                metropolis_acceptance: e.metropolis_acceptance,
+                ln_z_per_site: est(e.ln_z_per_site, e.ln_z_per_site_err),
+                ln_z_exact: exact(e.l, e.k)?.ln_z_per_site,
+                seconds_per_sample: e.seconds / e.n as f64,
+                generator_v4: e.generator_v4,
+            });
+        }
+        nis_rows.sort_by_key(|r| r.l);
+        by_algo.insert("exact weights: nis, reweighted".into(), points);
+    }
     for (algo, mut points) in by_algo {
         points.sort_by_key(|p| p.l);
         let fit: Vec<&IsingPoint> = points.iter().filter(|p| p.l >= fit_min_l).collect();
@@ -157,8 +218,13 @@ pub fn assemble(mc: &[PathBuf], dreamed: &[PathBuf], fit_min_l: usize) -> Result
                 &fit.iter().map(|p| p.chi).collect::<Vec<_>>(),
             )
         });
+        let label = if algo.starts_with("exact weights") {
+            "exact-weight generator (NIS, reweighted)".to_owned()
+        } else {
+            format!("Monte Carlo ({algo})")
+        };
         series.push(IsingSeries {
-            label: format!("Monte Carlo ({algo})"),
+            label,
             dreamed: false,
             fit_l: if gamma.is_some() {
                 fit.iter().map(|p| p.l).collect()
@@ -201,7 +267,7 @@ pub fn assemble(mc: &[PathBuf], dreamed: &[PathBuf], fit_min_l: usize) -> Result
     }
     if series.iter().all(|s| s.points.is_empty()) {
         return Err(Error::param(
-            "mc/dreamed",
+            "mc/dreamed/nis",
             "no ensemble estimates",
             "directories whose observables.json has estimates (dreams need --n >= 32)",
         ));
@@ -249,10 +315,11 @@ pub fn assemble(mc: &[PathBuf], dreamed: &[PathBuf], fit_min_l: usize) -> Result
         summary.push(line);
     }
     Ok(IsingReport {
-        title: "2D Ising at criticality: Monte Carlo and dreamed ensembles".into(),
+        title: "2D Ising at criticality: Monte Carlo, dreamed and exact-weight ensembles".into(),
         summary,
         k,
         series,
         exact: exact_curve,
+        nis: nis_rows,
     })
 }

@@ -56,6 +56,7 @@ impl FitParams {
         check_side(self.l)?;
         check_coupling(self.k)?;
         check_chi(self.chi)?;
+        super::sampler::check_memory(self.l, self.chi)?;
         if self.copies == 0 {
             return Err(Error::param("copies", 0, ">= 1"));
         }

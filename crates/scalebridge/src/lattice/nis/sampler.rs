@@ -62,6 +62,7 @@ impl ExactSampler {
         check_side(l)?;
         check_coupling(k)?;
         check_chi(chi)?;
+        check_memory(l, chi)?;
         let layout = Layout::new(l);
         seam.check(&layout, Path::new(SAMPLER_FILE))?;
         Ok(ExactSampler {
@@ -123,12 +124,24 @@ impl ExactSampler {
     }
 }
 
-/// The sampler's side: even and at least 4.
+/// The sampler's side: even, at least 4, and small enough that one sample's boundary-MPS
+/// environments at the default `χ` fit in memory on every thread.
 pub fn check_side(l: usize) -> Result<()> {
     if l < 4 || l % 2 == 1 {
         return Err(Error::param("L", l, "even and >= 4"));
     }
-    Ok(())
+    check_memory(l, DEFAULT_CHI)
+}
+
+/// Fails when the environments of one sample per thread would not fit in memory.
+pub fn check_memory(l: usize, chi: usize) -> Result<()> {
+    let threads = rayon::current_num_threads().max(1);
+    crate::limits::require_memory(
+        "L",
+        l,
+        "the boundary-MPS environments of one sample per thread",
+        crate::limits::array_bytes(&[l, l, chi, chi, 2, 8, threads], 1),
+    )
 }
 
 /// The coupling: finite and positive.
@@ -200,8 +213,13 @@ impl SamplerFile {
         })?;
         let parsed: SamplerFile =
             serde_json::from_str(&text).map_err(|e| Error::data(&file, "(json)", e.to_string()))?;
-        check_side(parsed.l)
-            .map_err(|_| Error::data(&file, "L", format!("{}: must be even and >= 4", parsed.l)))?;
+        if parsed.l < 4 || parsed.l % 2 == 1 {
+            return Err(Error::data(
+                &file,
+                "L",
+                format!("{}: must be even and >= 4", parsed.l),
+            ));
+        }
         check_coupling(parsed.k).map_err(|_| {
             Error::data(&file, "K", format!("{}: must be finite and > 0", parsed.k))
         })?;
