@@ -1,5 +1,6 @@
 //! Ising speed (issue 5): Wolff and checkerboard spin flips per nanosecond at K_c, dreaming one
-//! 4096² lattice from one spin, fitting the 3-parameter rule on 10⁴ L = 32 configurations.
+//! 4096² lattice from one spin, fitting the 3-parameter rule on 10⁴ L = 32 configurations; and
+//! the exact-weight generator's fit and time per sample (issue 14).
 //! `cargo bench -p scalebridge --bench ising`.
 
 use scalebridge::lattice::rg::dream::{dream, single_spin};
@@ -124,4 +125,45 @@ fn main() {
         t.elapsed().as_secs_f64()
     });
     println!("fit 3-parameter rule on 10^4 L = 32 configurations: {secs:.3} s (target 2 s)");
+    exact_weights();
+}
+
+/// The exact-weight generator (issue 14) at K = 0.44: fit (Wolff run + seam fit), then time per
+/// sample and ESS/N of `ising nis` at L = 32 and 64 (the issue's target: L = 64, fitting plus 10⁵
+/// samples under 10 minutes on 2 cores).
+fn exact_weights() {
+    use scalebridge::lattice::nis::estimate::{WeightedSample, nis_estimates};
+    use scalebridge::lattice::nis::{FitParams, fit_sampler};
+    use scalebridge::pipeline::nis::generate;
+    for (l, n) in [(32usize, 2048usize), (64, 1024)] {
+        let t = Instant::now();
+        let (_, sampler) = fit_sampler(&FitParams::new(l, 0.44), None, &|_| {}).expect("fit");
+        let fit_s = t.elapsed().as_secs_f64();
+        let mut samples = Vec::with_capacity(n);
+        let t = Instant::now();
+        generate(
+            &sampler,
+            n,
+            1,
+            &mut |lat, log_q| {
+                samples.push(WeightedSample {
+                    log_q,
+                    bonds: lat.bond_sum(),
+                    m: lat.magnetisation(),
+                });
+                Ok(())
+            },
+            &|_| {},
+        )
+        .expect("generate");
+        let per = t.elapsed().as_secs_f64() / n as f64;
+        let est = nis_estimates(&samples, l, 0.44, &mut stream(1, 0, 0)).expect("estimates");
+        println!(
+            "exact weights L = {l}: fit {fit_s:.1} s, {:.2} ms per sample ({} threads), ESS/N {:.3}; fit + 10^5 samples ≈ {:.0} s",
+            per * 1e3,
+            rayon::current_num_threads(),
+            est.ess_per_sample,
+            fit_s + per * 1e5
+        );
+    }
 }
