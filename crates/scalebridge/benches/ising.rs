@@ -132,12 +132,12 @@ fn main() {
 /// sample and ESS/N of `ising nis` at L = 32 and 64 (the target: L = 64, fitting plus 10⁵
 /// samples under 10 minutes on 2 cores).
 fn exact_weights() {
-    use scalebridge::lattice::nis::estimate::{WeightedSample, nis_estimates};
+    use scalebridge::lattice::analysis::weighted::{WeightedSample, nis_estimates};
     use scalebridge::lattice::nis::{FitParams, fit_sampler};
     use scalebridge::pipeline::nis::generate;
     for (l, n) in [(32usize, 2048usize), (64, 1024)] {
         let t = Instant::now();
-        let (_, sampler) = fit_sampler(&FitParams::new(l, 0.44), None, &|_| {}).expect("fit");
+        let (_, sampler) = fit_sampler(&FitParams::new(l, 0.44), None).expect("fit");
         let fit_s = t.elapsed().as_secs_f64();
         let mut samples = Vec::with_capacity(n);
         let t = Instant::now();

@@ -5,9 +5,9 @@ use super::Progress;
 use crate::error::{Error, Result};
 use crate::io::{Manifest, OutputDir};
 use crate::lattice::analysis::estimates::BLOCKS;
+use crate::lattice::analysis::weighted::{NisEstimates, WeightedSample, nis_estimates};
 use crate::lattice::model::{SpinWriter, read_spins};
-use crate::lattice::nis::estimate::{NisEstimates, WeightedSample, nis_estimates};
-use crate::lattice::nis::fit::{FitParams, fit_sampler};
+use crate::lattice::nis::fit::{FitParams, WOLFF_THERMALISE, fit_seams, training_seams};
 use crate::lattice::nis::sampler::{ExactSampler, SAMPLER_FILE, SamplerFile};
 use crate::rng::stream;
 use rayon::prelude::*;
@@ -58,14 +58,17 @@ pub fn fit_sampler_job(
     params.check()?;
     let lats = data.map(read_spins).transpose()?;
     let dir = OutputDir::stage(out)?;
-    if data.is_none() {
-        progress.start("Wolff sweeps", (params.n + 200) as u64);
-    }
     let given = lats.as_deref().zip(data);
-    let (file, _) = fit_sampler(params, given, &|k| progress.inc(k))?;
+    if data.is_none() {
+        progress.start("Wolff sweeps", (params.n + WOLFF_THERMALISE) as u64);
+    }
+    let seams = training_seams(params, given, &|k| progress.inc(k))?;
     if data.is_none() {
         progress.finish();
     }
+    progress.start("seam positions", (2 * params.l - 1) as u64);
+    let (file, _) = fit_seams(params, seams, &|k| progress.inc(k))?;
+    progress.finish();
     crate::io::write_json(&dir.path(SAMPLER_FILE), &file)?;
     Manifest::new(
         "ising fit-sampler",

@@ -183,7 +183,7 @@ pub fn assemble(
         let mut points = Vec::new();
         for dir in nis {
             let path = dir.join("nis.json");
-            let e: crate::lattice::nis::NisEstimates = read_json(&path)?;
+            let e: super::weighted::NisEstimates = read_json(&path)?;
             ks.push(checked_k(&path, e.k)?);
             let est = |value: f64, error: f64| Estimate { value, error };
             points.push(IsingPoint {

@@ -5,12 +5,16 @@ use super::sampler::{ExactSampler, SamplerFile, Training, check_chi, check_coupl
 use super::seam::{Layout, SeamModel, symmetric_seams};
 use crate::error::{Error, Result};
 use crate::lattice::Lattice;
+use crate::lattice::analysis::estimates::BLOCKS;
 use crate::lattice::samplers::{Algorithm, SampleParams, sample};
 use crate::rng::stream;
 use std::time::Instant;
 
 /// Purpose tag of the stream of symmetry copies.
 const SEAM_COPIES: u64 = 0x5345_414d;
+
+/// Wolff sweeps before the first training configuration.
+pub const WOLFF_THERMALISE: usize = 200;
 
 /// What to fit.
 ///
@@ -51,7 +55,8 @@ impl FitParams {
         }
     }
 
-    /// Checks every field and the memory of the training seams.
+    /// Checks the side, coupling, bond dimension (and the environments' memory) and copies; the
+    /// training size is checked where it is used ([`training_seams`]).
     pub fn check(&self) -> Result<()> {
         check_side(self.l)?;
         check_coupling(self.k)?;
@@ -60,33 +65,46 @@ impl FitParams {
         if self.copies == 0 {
             return Err(Error::param("copies", 0, ">= 1"));
         }
-        if self.n < crate::lattice::analysis::estimates::BLOCKS {
-            return Err(Error::param("n", self.n, ">= 32 training configurations"));
-        }
-        crate::limits::require_memory(
-            "n",
-            self.n,
-            "the training seams",
-            crate::limits::array_bytes(&[self.n, self.copies, 2 * self.l, 8], 1),
-        )
+        Ok(())
     }
 }
 
-/// Fits a sampler. `data`: given configurations and the file they came from (their side must
-/// be `params.l`); without it a Wolff chain of `params.n` configurations is run, reporting one
-/// unit per sweep to `progress`.
+/// The seams a sampler is trained on, and where they came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainingSeams {
+    /// Row-major `(n · copies) × (2L − 1)` seams, ±1.
+    x: Vec<f64>,
+    /// `wolff` or the data file.
+    source: String,
+    /// Configurations.
+    n: usize,
+    /// Wall time of the Wolff run (0 with given data).
+    sampling_seconds: f64,
+}
+
+/// Fits a sampler: [`training_seams`] then [`fit_seams`], without progress reports.
 pub fn fit_sampler(
     params: &FitParams,
     data: Option<(&[Lattice], &std::path::Path)>,
-    progress: &dyn Fn(u64),
 ) -> Result<(SamplerFile, ExactSampler)> {
+    let seams = training_seams(params, data, &|_| {})?;
+    fit_seams(params, seams, &|_| {})
+}
+
+/// The training seams: from `data` (given configurations and the file they came from; their
+/// side must be `params.l`), or from a Wolff chain of `params.n` configurations, reporting one
+/// unit per sweep (`n + 200`) to `progress`.
+pub fn training_seams(
+    params: &FitParams,
+    data: Option<(&[Lattice], &std::path::Path)>,
+    progress: &dyn Fn(u64),
+) -> Result<TrainingSeams> {
     params.check()?;
     let l = params.l;
-    let layout = Layout::new(l);
     let mut rng = stream(params.seed, SEAM_COPIES, 0);
     let mut x = Vec::new();
     let t0 = Instant::now();
-    let (source, n) = match data {
+    match data {
         Some((lats, path)) => {
             if let Some(bad) = lats.iter().find(|lat| lat.l != l) {
                 return Err(Error::data(
@@ -95,11 +113,14 @@ pub fn fit_sampler(
                     format!("lattice side {}: the sampler is fitted for --L {l}", bad.l),
                 ));
             }
-            if lats.len() < crate::lattice::analysis::estimates::BLOCKS {
+            if lats.len() < BLOCKS {
                 return Err(Error::data(
                     path,
                     "(npy)",
-                    format!("{} configurations: at least 32 are needed", lats.len()),
+                    format!(
+                        "{} configurations: at least {BLOCKS} are needed",
+                        lats.len()
+                    ),
                 ));
             }
             crate::limits::require_memory(
@@ -111,16 +132,34 @@ pub fn fit_sampler(
             for lat in lats {
                 symmetric_seams(lat, params.copies, &mut rng, &mut x);
             }
-            (path.display().to_string(), lats.len())
+            Ok(TrainingSeams {
+                x,
+                source: path.display().to_string(),
+                n: lats.len(),
+                sampling_seconds: 0.0,
+            })
         }
         None => {
+            if params.n < BLOCKS {
+                return Err(Error::param(
+                    "n",
+                    params.n,
+                    &format!(">= {BLOCKS} training configurations"),
+                ));
+            }
+            crate::limits::require_memory(
+                "n",
+                params.n,
+                "the training seams",
+                crate::limits::array_bytes(&[params.n, params.copies, 2 * l, 8], 1),
+            )?;
             let valid = SampleParams {
                 l,
                 k: params.k,
                 n: params.n,
                 algo: Algorithm::Wolff,
                 every: 1,
-                thermalise: None,
+                thermalise: Some(WOLFF_THERMALISE),
                 seed: params.seed,
             }
             .check()?;
@@ -132,16 +171,28 @@ pub fn fit_sampler(
                 },
                 progress,
             )?;
-            ("wolff".to_owned(), params.n)
+            Ok(TrainingSeams {
+                x,
+                source: "wolff".to_owned(),
+                n: params.n,
+                sampling_seconds: t0.elapsed().as_secs_f64(),
+            })
         }
-    };
-    let sampling_seconds = if data.is_some() {
-        0.0
-    } else {
-        t0.elapsed().as_secs_f64()
-    };
+    }
+}
+
+/// Fits the seam model to `seams` and assembles the sampler, reporting one unit per seam
+/// position (`2L − 1`) to `progress`.
+pub fn fit_seams(
+    params: &FitParams,
+    seams: TrainingSeams,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(SamplerFile, ExactSampler)> {
+    params.check()?;
+    let l = params.l;
+    let layout = Layout::new(l);
     let t1 = Instant::now();
-    let seam = SeamModel::fit(&layout, &x, n * params.copies)?;
+    let seam = SeamModel::fit(&layout, &seams.x, seams.n * params.copies, progress)?;
     let fit_seconds = t1.elapsed().as_secs_f64();
     let sampler = ExactSampler::new(l, params.k, params.chi, seam.clone())?;
     Ok((
@@ -150,11 +201,11 @@ pub fn fit_sampler(
             k: params.k,
             chi: params.chi,
             training: Training {
-                source,
-                n,
+                source: seams.source,
+                n: seams.n,
                 copies: params.copies,
                 seed: params.seed,
-                sampling_seconds,
+                sampling_seconds: seams.sampling_seconds,
                 fit_seconds,
             },
             seam,
@@ -166,8 +217,8 @@ pub fn fit_sampler(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lattice::analysis::weighted::{WeightedSample, nis_estimates};
     use crate::lattice::exact;
-    use crate::lattice::nis::estimate::{WeightedSample, nis_estimates};
 
     /// Every configuration of the 4 × 4 torus: `q` sums to 1, and `ln q` of a drawn
     /// configuration equals the score of the same configuration.
@@ -175,7 +226,7 @@ mod tests {
     fn q_sums_to_one_over_all_configurations_at_l4() {
         let mut p = FitParams::new(4, 0.4406868);
         p.n = 400;
-        let (_, sampler) = fit_sampler(&p, None, &|_| {}).unwrap();
+        let (_, sampler) = fit_sampler(&p, None).unwrap();
         let mut total = 0.0;
         let mut lat = Lattice::ordered(4);
         for bits in 0u32..1 << 16 {
@@ -198,7 +249,7 @@ mod tests {
         let k = 0.4406868;
         let mut p = FitParams::new(8, k);
         p.n = 500;
-        let (_, sampler) = fit_sampler(&p, None, &|_| {}).unwrap();
+        let (_, sampler) = fit_sampler(&p, None).unwrap();
         let mut rng = stream(9, 0, 0);
         let samples: Vec<WeightedSample> = (0..2000)
             .map(|_| {

@@ -250,15 +250,25 @@ impl SeamModel {
         log_q
     }
 
-    /// Fits the model to `rows` seams (`x`, row-major `rows × (2L − 1)`, ±1).
-    pub fn fit(layout: &Layout, x: &[f64], rows: usize) -> Result<Self> {
+    /// Fits the model to `rows` seams (`x`, row-major `rows × (2L − 1)`, ±1), positions in
+    /// parallel, reporting one unit per position to `progress`.
+    pub fn fit(
+        layout: &Layout,
+        x: &[f64],
+        rows: usize,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Self> {
         let n = layout.len();
         if x.len() != rows * n || rows == 0 {
             return Err(Error::param("n", rows, ">= 1 training seam"));
         }
         let weights = (0..n)
             .into_par_iter()
-            .map(|k| fit_position(layout, x, rows, k))
+            .map(|k| {
+                let w = fit_position(layout, x, rows, k);
+                progress(1);
+                w
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(SeamModel {
             features: FEATURES.to_owned(),

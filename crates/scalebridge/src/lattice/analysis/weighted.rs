@@ -8,8 +8,8 @@
 //! of samples (the samples are independent; the jackknife handles the ratio estimators and
 //! the nonlinear `χ`, `C`, `V4`).
 
+use super::estimates::{BLOCKS, Estimate};
 use crate::error::{Error, Result};
-use crate::lattice::analysis::estimates::{BLOCKS, Estimate};
 use crate::rng::{SbRng, uniform};
 use serde::{Deserialize, Serialize};
 
