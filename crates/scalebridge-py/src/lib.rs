@@ -13,11 +13,13 @@
 //! | [`prediction`] | `Model.predict` and its `Prediction` |
 //! | [`progress`] | `progress=True`: the library's progress as tqdm bars |
 //! | [`ising`] | `scalebridge.ising`: exact, sample, fit_lift, dream, mcrg |
+//! | [`nis`] | `scalebridge.ising`: fit_sampler, `Sampler`, load_sampler, nis (exact weights) |
 
 use pyo3::prelude::*;
 
 pub mod convert;
 pub mod ising;
+pub mod nis;
 pub mod prediction;
 pub mod progress;
 pub mod walkers;
@@ -38,5 +40,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ising::ising_dream, m)?)?;
     m.add_function(wrap_pyfunction!(ising::ising_mcrg, m)?)?;
     m.add_class::<ising::Lift>()?;
+    m.add_function(wrap_pyfunction!(nis::fit_sampler, m)?)?;
+    m.add_function(wrap_pyfunction!(nis::load_sampler, m)?)?;
+    m.add_function(wrap_pyfunction!(nis::nis, m)?)?;
+    m.add_class::<nis::Sampler>()?;
     Ok(())
 }

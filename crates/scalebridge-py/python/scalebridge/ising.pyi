@@ -6,7 +6,19 @@ import os
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["K_C", "Lift", "dream", "exact", "fit_lift", "mcrg", "sample"]
+__all__ = [
+    "K_C",
+    "Lift",
+    "Sampler",
+    "dream",
+    "exact",
+    "fit_lift",
+    "fit_sampler",
+    "load_sampler",
+    "mcrg",
+    "nis",
+    "sample",
+]
 
 K_C: float
 
@@ -57,3 +69,43 @@ def dream(
 
 def mcrg(configs: npt.ArrayLike, steps: int, seed: int = 0) -> List[Dict[str, Any]]:
     """MCRG eigenvalues λ_t, λ_h per blocking step."""
+
+@final
+class Sampler:
+    """The exact-weight generator (SPEC B.4): seam model + boundary MPS, ln q exact."""
+
+    @property
+    def L(self) -> int: ...
+    @property
+    def K(self) -> float: ...
+    @property
+    def chi(self) -> int: ...
+    def log_q(self, configs: npt.ArrayLike) -> npt.NDArray[np.float64]: ...
+    def to_dict(self) -> Dict[str, Any]: ...
+    def save(self, dir: Union[str, "os.PathLike[str]"]) -> None: ...
+
+def fit_sampler(
+    L: int,
+    K: float,
+    *,
+    data: Optional[npt.ArrayLike] = None,
+    n_train: int = 8000,
+    copies: int = 8,
+    chi: int = 4,
+    seed: int = 0,
+    progress: bool = False,
+) -> Sampler:
+    """Fits the generator for side L at coupling K (on ``data`` or its own Wolff run)."""
+
+def load_sampler(path: Union[str, "os.PathLike[str]"]) -> Sampler:
+    """Reads a sampler saved by ``Sampler.save`` or ``scalebridge ising fit-sampler``."""
+
+def nis(
+    sampler: Sampler,
+    n: int,
+    *,
+    seed: int = 0,
+    store: bool = False,
+    progress: bool = False,
+) -> Dict[str, Any]:
+    """Importance sampling: nis.json's estimates and the per-sample arrays (+ configs)."""

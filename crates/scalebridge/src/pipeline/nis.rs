@@ -147,6 +147,87 @@ pub fn generate(
     Ok(())
 }
 
+/// What an importance-sampling run produced: every sample's `ln q`, bonds and magnetisation
+/// in generation order, and the estimates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NisRun {
+    /// The samples, in order.
+    pub samples: Vec<WeightedSample>,
+    /// ESS, `ln Z`, reweighted observables, Metropolis acceptance, wall time.
+    pub estimates: NisEstimates,
+}
+
+impl NisRun {
+    /// A per-sample column (`ln q`, `ln w`, `e`, `m`).
+    pub fn column(&self, f: impl Fn(&WeightedSample) -> f64) -> ndarray::Array1<f64> {
+        self.samples.iter().map(f).collect()
+    }
+
+    /// The columns `samples.npz` holds, by name: `log_q`, `log_w`, `e`, `m`.
+    pub fn columns(&self) -> [(&'static str, ndarray::Array1<f64>); 4] {
+        let (k, n2) = (
+            self.estimates.k,
+            (self.estimates.l * self.estimates.l) as f64,
+        );
+        [
+            ("log_q", self.column(|s| s.log_q)),
+            ("log_w", self.column(|s| s.log_w(k))),
+            ("e", self.column(|s| -(s.bonds as f64) / n2)),
+            ("m", self.column(|s| s.m)),
+        ]
+    }
+}
+
+/// Importance sampling in memory: `n` draws (sample `i` from the stream `(seed, i)`), each also
+/// handed to `sink` in order, then the estimates (Metropolis uniforms from `(seed,
+/// Metropolis)`). `progress` gets one unit per sample.
+pub fn nis(
+    sampler: &ExactSampler,
+    n: usize,
+    seed: u64,
+    sink: &mut dyn FnMut(&crate::lattice::Lattice) -> Result<()>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<NisRun> {
+    if n < BLOCKS {
+        return Err(Error::param(
+            "n",
+            n,
+            &format!(">= {BLOCKS} (the number of jackknife blocks)"),
+        ));
+    }
+    crate::limits::require_memory(
+        "n",
+        n,
+        "the per-sample weights and observables",
+        crate::limits::array_bytes(&[n, 4, 8], 1),
+    )?;
+    let mut samples = Vec::with_capacity(n);
+    let t0 = std::time::Instant::now();
+    generate(
+        sampler,
+        n,
+        seed,
+        &mut |lat, log_q| {
+            samples.push(WeightedSample {
+                log_q,
+                bonds: lat.bond_sum(),
+                m: lat.magnetisation(),
+            });
+            sink(lat)
+        },
+        progress,
+    )?;
+    let seconds = t0.elapsed().as_secs_f64();
+    let mut estimates = nis_estimates(
+        &samples,
+        sampler.l(),
+        sampler.k(),
+        &mut stream(seed, NIS_METROPOLIS, 0),
+    )?;
+    estimates.seconds = seconds;
+    Ok(NisRun { samples, estimates })
+}
+
 /// Runs the importance sampling and writes `out/nis.json`, `out/samples.npz` (`log_q`,
 /// `log_w`, `e`, `m` per sample, in order), `out/configs.npy` with `store`, and
 /// `out/manifest.json`.
@@ -160,12 +241,6 @@ pub fn nis_job(job: &NisJob, progress: &dyn Progress) -> Result<NisEstimates> {
     }
     let (file, sampler) = SamplerFile::read(&job.sampler)?;
     let l = file.l;
-    crate::limits::require_memory(
-        "n",
-        job.n,
-        "the per-sample weights and observables",
-        crate::limits::array_bytes(&[job.n, 4, 8], 1),
-    )?;
     if job.store {
         crate::limits::require_memory(
             "n",
@@ -183,48 +258,27 @@ pub fn nis_job(job: &NisJob, progress: &dyn Progress) -> Result<NisEstimates> {
     } else {
         None
     };
-    let mut samples = Vec::with_capacity(job.n);
     progress.start("samples", job.n as u64);
-    let t0 = std::time::Instant::now();
-    generate(
+    let run = nis(
         &sampler,
         job.n,
         job.seed,
-        &mut |lat, log_q| {
-            samples.push(WeightedSample {
-                log_q,
-                bonds: lat.bond_sum(),
-                m: lat.magnetisation(),
-            });
-            match writer.as_mut() {
-                Some(w) => w.push(&lat.spins),
-                None => Ok(()),
-            }
+        &mut |lat| match writer.as_mut() {
+            Some(w) => w.push(&lat.spins),
+            None => Ok(()),
         },
         &|k| progress.inc(k),
     )?;
     progress.finish();
-    let seconds = t0.elapsed().as_secs_f64();
     if let Some(w) = writer {
         w.finish()?;
     }
-    let mut est = nis_estimates(
-        &samples,
-        l,
-        file.k,
-        &mut stream(job.seed, NIS_METROPOLIS, 0),
-    )?;
-    est.seconds = seconds;
-    let n2 = (l * l) as f64;
-    let col = |f: &dyn Fn(&WeightedSample) -> f64| -> ndarray::Array1<f64> {
-        samples.iter().map(f).collect()
-    };
-    let k = file.k;
+    let est = run.estimates.clone();
     crate::io::write_npz(&dir.path("samples.npz"), |w| {
-        w.add("log_q", &col(&|s| s.log_q))?;
-        w.add("log_w", &col(&|s| s.log_w(k)))?;
-        w.add("e", &col(&|s| -(s.bonds as f64) / n2))?;
-        w.add("m", &col(&|s| s.m))
+        for (name, col) in run.columns() {
+            w.add(name, &col)?;
+        }
+        Ok(())
     })?;
     crate::io::write_json(&dir.path(NIS_FILE), &est)?;
     Manifest::new(
