@@ -239,3 +239,18 @@ pub fn to_python<'py>(
     let text = serde_json::to_string(v).map_err(|e| bad(name, e.to_string()))?;
     py.import("json")?.call_method1("loads", (text,))
 }
+
+/// Writes `value` as `dir/name` (a staged directory, committed atomically), without the GIL.
+pub fn save_json(
+    py: Python<'_>,
+    dir: &std::path::Path,
+    name: &str,
+    value: &(impl serde::Serialize + Sync),
+) -> PyResult<()> {
+    py.detach(|| -> scalebridge::Result<()> {
+        let out = scalebridge::io::OutputDir::stage(dir)?;
+        scalebridge::io::write_json(&out.path(name), value)?;
+        out.commit()
+    })
+    .py_err()
+}

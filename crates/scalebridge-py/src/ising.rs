@@ -1,7 +1,7 @@
 //! `scalebridge.ising`: the 2D Ising model and inverse renormalisation (SPEC Part B) on int8
 //! arrays of spins ±1.
 
-use crate::convert::{IntoPy, bad, spins, to_python};
+use crate::convert::{IntoPy, bad, save_json, spins, to_python};
 use crate::progress::with_progress;
 use numpy::{PyArray1, PyArray3};
 use pyo3::prelude::*;
@@ -154,12 +154,7 @@ impl Lift {
 
     /// Writes `dir/lift.json` (what `scalebridge ising dream --lift` reads), atomically.
     fn save(&self, py: Python<'_>, dir: PathBuf) -> PyResult<()> {
-        py.detach(|| -> scalebridge::Result<()> {
-            let out = scalebridge::io::OutputDir::stage(&dir)?;
-            scalebridge::io::write_json(&out.path("lift.json"), &self.file)?;
-            out.commit()
-        })
-        .py_err()
+        save_json(py, &dir, "lift.json", &self.file)
     }
 
     fn __repr__(&self) -> String {

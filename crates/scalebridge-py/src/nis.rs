@@ -1,7 +1,7 @@
 //! `scalebridge.ising.fit_sampler`, `Sampler`, `load_sampler`, `nis`: the exact-weight
 //! generator (SPEC B.4) on NumPy arrays.
 
-use crate::convert::{IntoPy, bad, spins, to_python};
+use crate::convert::{IntoPy, bad, save_json, spins, to_python};
 use crate::progress::with_progress;
 use numpy::{PyArray1, PyArray3};
 use pyo3::prelude::*;
@@ -65,15 +65,12 @@ impl Sampler {
 
     /// Writes `dir/sampler.json` (what `scalebridge ising nis --sampler` reads), atomically.
     fn save(&self, py: Python<'_>, dir: PathBuf) -> PyResult<()> {
-        py.detach(|| -> scalebridge::Result<()> {
-            let out = scalebridge::io::OutputDir::stage(&dir)?;
-            scalebridge::io::write_json(
-                &out.path(scalebridge::lattice::nis::sampler::SAMPLER_FILE),
-                &self.file,
-            )?;
-            out.commit()
-        })
-        .py_err()
+        save_json(
+            py,
+            &dir,
+            scalebridge::lattice::nis::sampler::SAMPLER_FILE,
+            &self.file,
+        )
     }
 
     fn __repr__(&self) -> String {

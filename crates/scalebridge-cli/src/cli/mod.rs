@@ -1,10 +1,12 @@
 //! Command-line definitions (clap derive), in one place.
 
 mod ising;
+mod nis;
 mod predict;
 mod walkers;
 
 pub use ising::*;
+pub use nis::*;
 pub use predict::*;
 pub use walkers::*;
 

@@ -2,10 +2,11 @@
 //! (`ising fit-sampler`) and importance sampling with it (`ising nis`).
 
 use super::Progress;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::io::{Manifest, OutputDir};
-use crate::lattice::analysis::estimates::BLOCKS;
-use crate::lattice::analysis::weighted::{NisEstimates, WeightedSample, nis_estimates};
+use crate::lattice::analysis::weighted::{
+    NisEstimates, WeightedSample, check_samples, nis_estimates,
+};
 use crate::lattice::model::{SpinWriter, read_spins};
 use crate::lattice::nis::fit::{FitParams, WOLFF_THERMALISE, fit_seams, training_seams};
 use crate::lattice::nis::sampler::{ExactSampler, SAMPLER_FILE, SamplerFile};
@@ -188,13 +189,7 @@ pub fn nis(
     sink: &mut dyn FnMut(&crate::lattice::Lattice) -> Result<()>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<NisRun> {
-    if n < BLOCKS {
-        return Err(Error::param(
-            "n",
-            n,
-            &format!(">= {BLOCKS} (the number of jackknife blocks)"),
-        ));
-    }
+    check_samples(n)?;
     crate::limits::require_memory(
         "n",
         n,
@@ -232,13 +227,7 @@ pub fn nis(
 /// `log_w`, `e`, `m` per sample, in order), `out/configs.npy` with `store`, and
 /// `out/manifest.json`.
 pub fn nis_job(job: &NisJob, progress: &dyn Progress) -> Result<NisEstimates> {
-    if job.n < BLOCKS {
-        return Err(Error::param(
-            "n",
-            job.n,
-            &format!(">= {BLOCKS} (the number of jackknife blocks)"),
-        ));
-    }
+    check_samples(job.n)?;
     let (file, sampler) = SamplerFile::read(&job.sampler)?;
     let l = file.l;
     if job.store {

@@ -123,6 +123,23 @@ fn tau(series: &[f64], blocks: usize) -> f64 {
 
 /// Estimates from time series of `m` and `e` (equal lengths, at least `BLOCKS` each: fewer
 /// is an error naming `n`, never a NaN).
+/// The estimate `full` with the jackknife error from its leave-one-block-out values:
+/// `σ² = (B − 1)/B · Σ (x_b − x̄)²`.
+pub fn jackknife(full: f64, leave_one_out: &[f64]) -> Estimate {
+    let nb = leave_one_out.len() as f64;
+    let mean = leave_one_out.iter().sum::<f64>() / nb;
+    let var = leave_one_out
+        .iter()
+        .map(|x| (x - mean).powi(2))
+        .sum::<f64>()
+        * (nb - 1.0)
+        / nb;
+    Estimate {
+        value: full,
+        error: var.sqrt(),
+    }
+}
+
 pub fn estimate(l: usize, k: f64, m: &[f64], e: &[f64]) -> crate::error::Result<Ensemble> {
     let n = m.len().min(e.len());
     if n < BLOCKS || m.len() != e.len() {
@@ -149,15 +166,7 @@ pub fn estimate(l: usize, k: f64, m: &[f64], e: &[f64]) -> crate::error::Result<
         .iter()
         .map(|x| total.minus(x).derived(l, k))
         .collect();
-    let nb = BLOCKS as f64;
-    let est = |q: usize| {
-        let mean = jack.iter().map(|j| j[q]).sum::<f64>() / nb;
-        let var = jack.iter().map(|j| (j[q] - mean).powi(2)).sum::<f64>() * (nb - 1.0) / nb;
-        Estimate {
-            value: full[q],
-            error: var.sqrt(),
-        }
-    };
+    let est = |q: usize| jackknife(full[q], &jack.iter().map(|j| j[q]).collect::<Vec<_>>());
     let abs_m: Vec<f64> = m[..used].iter().map(|x| x.abs()).collect();
     Ok(Ensemble {
         l,

@@ -8,7 +8,7 @@
 //! of samples (the samples are independent; the jackknife handles the ratio estimators and
 //! the nonlinear `χ`, `C`, `V4`).
 
-use super::estimates::{BLOCKS, Estimate};
+use super::estimates::{BLOCKS, jackknife};
 use crate::error::{Error, Result};
 use crate::rng::{SbRng, uniform};
 use serde::{Deserialize, Serialize};
@@ -120,6 +120,18 @@ fn derived(s: &Sums, count: f64, shift: f64, l: usize, k: f64) -> [f64; 6] {
     ]
 }
 
+/// Importance sampling needs at least [`BLOCKS`] samples (the jackknife blocks).
+pub fn check_samples(n: usize) -> Result<()> {
+    if n < BLOCKS {
+        return Err(Error::param(
+            "n",
+            n,
+            &format!(">= {BLOCKS} (the number of jackknife blocks)"),
+        ));
+    }
+    Ok(())
+}
+
 /// Estimates from the samples in generation order; the Metropolis chain draws its uniforms
 /// from `rng`.
 pub fn nis_estimates(
@@ -129,13 +141,7 @@ pub fn nis_estimates(
     rng: &mut SbRng,
 ) -> Result<NisEstimates> {
     let n = samples.len();
-    if n < BLOCKS {
-        return Err(Error::param(
-            "n",
-            n,
-            &format!(">= {BLOCKS} (the number of jackknife blocks)"),
-        ));
-    }
+    check_samples(n)?;
     let log_w: Vec<f64> = samples.iter().map(|s| s.log_w(k)).collect();
     if let Some(i) = log_w.iter().position(|v| !v.is_finite()) {
         return Err(Error::numerical(
@@ -167,15 +173,7 @@ pub fn nis_estimates(
         .zip(&counts)
         .map(|(b, c)| derived(&total.minus(b), n as f64 - c, shift, l, k))
         .collect();
-    let est = |q: usize| -> Estimate {
-        let mean = leave.iter().map(|v| v[q]).sum::<f64>() / BLOCKS as f64;
-        let var = leave.iter().map(|v| (v[q] - mean).powi(2)).sum::<f64>() * (BLOCKS - 1) as f64
-            / BLOCKS as f64;
-        Estimate {
-            value: full[q],
-            error: var.sqrt(),
-        }
-    };
+    let est = |q: usize| jackknife(full[q], &leave.iter().map(|v| v[q]).collect::<Vec<_>>());
     let [lnz, energy, abs_m, chi, heat, v4] = [0, 1, 2, 3, 4, 5].map(est);
     let ess = total.0[0] * total.0[0] / (n as f64 * total.0[1]);
     let max_w = log_w

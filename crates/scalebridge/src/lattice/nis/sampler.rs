@@ -112,11 +112,10 @@ impl ExactSampler {
                 &format!("the sampler's side {}", self.l),
             ));
         }
-        let given = lat.spins.clone();
         let mut spins = lat.spins.clone();
         let mut chooser = Score {
             l: self.l,
-            spins: &given,
+            spins: &lat.spins,
         };
         let seam = self.seam.walk(&self.layout, &mut spins, &mut chooser);
         let rest = interior(self.l, self.k, self.chi, &mut spins, &mut chooser)?;
