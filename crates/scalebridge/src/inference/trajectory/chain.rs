@@ -258,8 +258,16 @@ impl BlockCholesky {
 
     /// The diagonal blocks `C_tt` of `C = Λ⁻¹`, each `nc × nc` row-major.
     pub fn marginal_blocks(&self) -> Vec<Vec<f64>> {
+        self.covariance_blocks(false).0
+    }
+
+    /// The diagonal blocks `C_tt` of `C = Λ⁻¹` and, with `cross`, the sub-diagonal blocks
+    /// `C_{t+1,t} = −C_{t+1,t+1} B_t L_t⁻¹` (from `Lᵀ C = L⁻¹`, whose block `(t, t+1)` is 0),
+    /// each `nc × nc` row-major.
+    pub fn covariance_blocks(&self, cross: bool) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
         let (nc, t1) = (self.nc, self.t1);
         let mut out = vec![Vec::new(); t1];
+        let mut sub = vec![Vec::new(); if cross { t1 - 1 } else { 0 }];
         // W = L_t⁻¹ (lower triangular), column by column
         let inverse = |lt: &[f64]| {
             let mut w = vec![0.0; nc * nc];
@@ -305,6 +313,21 @@ impl BlockCholesky {
                         }
                     }
                 }
+                if cross {
+                    // C_{t+1,t} = −(C_{t+1,t+1} B_t) W, W lower triangular
+                    let mut x = vec![0.0; nc * nc];
+                    for r in 0..nc {
+                        for k in 0..nc {
+                            let a = cb[r * nc + k];
+                            if a != 0.0 {
+                                for c in 0..=k {
+                                    x[r * nc + c] -= a * w[k * nc + c];
+                                }
+                            }
+                        }
+                    }
+                    sub[t] = x;
+                }
             }
             // C_tt = Wᵀ inner W
             let mut iw = vec![0.0; nc * nc];
@@ -328,7 +351,7 @@ impl BlockCholesky {
             out[t] = ctt.clone();
             next = ctt;
         }
-        out
+        (out, sub)
     }
 }
 
@@ -342,6 +365,9 @@ pub struct ChainModel<'a> {
     pub v: &'a [f64],
     /// Variance `σ0²` of the start prior `X_0 ~ N(0, σ0² I)`.
     pub prior_var: f64,
+    /// `Sθ`, `L × L` row-major: the transitions' term of the objective includes
+    /// `tr(Sθ GᵀVG)` when given.
+    pub theta_cov: Option<&'a [f64]>,
 }
 
 impl std::fmt::Debug for ChainModel<'_> {
@@ -370,6 +396,8 @@ pub struct RunPosterior {
     pub var: Vec<f64>,
     /// The factor of the precision, once fitted.
     pub chol: Option<BlockCholesky>,
+    /// The precision `Λ`, once fitted.
+    pub prec: Option<BlockTridiagonal>,
 }
 
 impl RunPosterior {
@@ -394,6 +422,28 @@ impl RunPosterior {
             mean,
             var,
             chol: None,
+            prec: None,
+        }
+    }
+
+    /// The diagonal blocks `C_tt` and sub-diagonal blocks `C_{t+1,t}` of the covariance
+    /// (before the first fit: diagonal, no cross-covariance).
+    pub fn covariance_blocks(&self, nc: usize) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+        match &self.chol {
+            Some(ch) => ch.covariance_blocks(true),
+            None => {
+                let t1 = self.var.len() / nc;
+                let diag = (0..t1)
+                    .map(|t| {
+                        let mut b = vec![0.0; nc * nc];
+                        for k in 0..nc {
+                            b[k * (nc + 1)] = self.var[t * nc + k];
+                        }
+                        b
+                    })
+                    .collect();
+                (diag, vec![vec![0.0; nc * nc]; t1 - 1])
+            }
         }
     }
 
@@ -422,12 +472,6 @@ struct Linearised {
     jac: Vec<f64>,
 }
 
-fn law_mean_centred(model: &ChainModel<'_>, x: &[f64], out: &mut [f64]) {
-    let mut xc = x.to_vec();
-    centre(&mut xc);
-    model.law.mean_into(&xc, model.theta, out);
-}
-
 fn linearise(model: &ChainModel<'_>, mean: &[f64], nc: usize, steps: usize) -> Linearised {
     let mut mu = vec![0.0; steps * nc];
     let mut jac = vec![0.0; steps * nc * nc];
@@ -449,37 +493,6 @@ fn linearise(model: &ChainModel<'_>, mean: &[f64], nc: usize, steps: usize) -> L
         }
     }
     Linearised { mu, jac }
-}
-
-/// The part of `F_i` that depends on the means (variances fixed).
-fn mean_objective(
-    model: &ChainModel<'_>,
-    run: &RunData<'_>,
-    nc: usize,
-    mean: &[f64],
-    var: &[f64],
-) -> f64 {
-    let t1 = run.nf.len();
-    let mut f = 0.0;
-    let mut shifted = vec![0.0; nc];
-    let mut mu = vec![0.0; nc];
-    for t in 0..t1 {
-        let m = &mean[t * nc..(t + 1) * nc];
-        let c = &run.counts[t * nc..(t + 1) * nc];
-        for k in 0..nc {
-            shifted[k] = m[k] + 0.5 * var[t * nc + k];
-        }
-        f += c.iter().zip(m).map(|(a, b)| a * b).sum::<f64>() - run.nf[t] * log_sum_exp(&shifted);
-        if t + 1 < t1 {
-            law_mean_centred(model, m, &mut mu);
-            let next = &mean[(t + 1) * nc..(t + 2) * nc];
-            f -= 0.5
-                * (0..nc)
-                    .map(|j| model.v[j] * (next[j] - mu[j]).powi(2))
-                    .sum::<f64>();
-        }
-    }
-    f - 0.5 * mean[..nc].iter().map(|x| x * x).sum::<f64>() / model.prior_var
 }
 
 /// `A` (transitions and start prior) plus the likelihood's curvature: `exact_mean = true` gives
@@ -549,16 +562,148 @@ fn precision(
     p
 }
 
-/// `∂F_i/∂m` for the variances fixed.
-fn gradient(
+/// Newton iterations on the means per call, at most.
+const MEAN_MAX_ITER: usize = 30;
+/// Stop the means when a full step moves no mean by more than this many of its posterior
+/// standard deviations (the coordinate ascent around it re-enters every sweep).
+const MEAN_TOL: f64 = 1e-3;
+/// Stop the covariance's fixed point when no variance changes by more than this (relative).
+const VAR_TOL: f64 = 1e-6;
+/// Alternations of means and covariance per call, at most (the sweep re-enters).
+const OUTER_MAX_ITER: usize = 2;
+/// Iterations of the covariance's fixed point per alternation, at most (warm-started from the
+/// last sweep's variances).
+const COV_MAX_ITER: usize = 6;
+/// Blends `Λ(α)`, `α = 1, ½, ¼`, tried before the covariance is kept as it was.
+const BLEND_TRIES: usize = 3;
+
+/// The drawn offsets `L⁻ᵀ ε^(s)` of the chain's current covariance (before its first fit, the
+/// marginal standard deviations times `ε`).
+pub(crate) fn offsets(post: &RunPosterior, eps: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    eps.iter()
+        .map(|e| {
+            let mut z = e.clone();
+            match &post.chol {
+                Some(ch) => ch.back(&mut z),
+                None => {
+                    for (x, v) in z.iter_mut().zip(&post.var) {
+                        *x *= v.sqrt();
+                    }
+                }
+            }
+            z
+        })
+        .collect()
+}
+
+/// What the objective needs of the chain's covariance: `ln|Λ|` and the offsets of the draws.
+struct Draws {
+    logdet: f64,
+    zs: Vec<Vec<f64>>,
+}
+
+impl Draws {
+    /// The learner's draws `L⁻ᵀ ε^(s)` (the drawn objective), or for a law linear in `θ` one
+    /// zero offset: the objective linearised at the means (see [`update_run`]).
+    fn of(model: &ChainModel<'_>, post: &RunPosterior, eps: &[Vec<f64>]) -> Self {
+        let zs = if model.law.is_linear() {
+            vec![vec![0.0; post.mean.len()]]
+        } else {
+            offsets(post, eps)
+        };
+        Draws {
+            logdet: logdet_of(post),
+            zs,
+        }
+    }
+}
+
+/// `ln |Λ|` of the chain's current covariance.
+fn logdet_of(post: &RunPosterior) -> f64 {
+    post.chol.as_ref().map_or_else(
+        || -post.var.iter().map(|v| v.ln()).sum::<f64>(),
+        BlockCholesky::logdet,
+    )
+}
+
+/// The chain's part of the ELBO as the learner computes it (up to constants): the Jensen
+/// likelihood, the start prior, the entropy `−½ ln|Λ|`, and the transitions' term
+/// `−½ Σ_j ⟨v_j⟩ (1/S) Σ_s Σ_t [r_tj² + g_tjᵀ Sθ g_tj]` over the draws `X^(s) = m + z^(s)`
+/// (`r = X_{t+1} − μ(X_t)`, `g_tj = ∂μ_j/∂θ` at `X_t`): the objective that the `θ`-step and the
+/// ELBO use, so that the chains' update is an ascent of the same function.
+fn drawn_objective(
     model: &ChainModel<'_>,
     run: &RunData<'_>,
     nc: usize,
     mean: &[f64],
     var: &[f64],
-    lin: &Linearised,
+    draws: &Draws,
+    with_theta_cov: bool,
+) -> f64 {
+    let (logdet, zs) = (draws.logdet, &draws.zs);
+    let t1 = run.nf.len();
+    let l = model.law.len();
+    let mut f = -0.5 * logdet;
+    let mut shifted = vec![0.0; nc];
+    for t in 0..t1 {
+        let m = &mean[t * nc..(t + 1) * nc];
+        for k in 0..nc {
+            shifted[k] = m[k] + 0.5 * var[t * nc + k];
+        }
+        f += run.counts[t * nc..(t + 1) * nc]
+            .iter()
+            .zip(m)
+            .map(|(a, b)| a * b)
+            .sum::<f64>()
+            - run.nf[t] * log_sum_exp(&shifted);
+    }
+    f -= 0.5 * (0..nc).map(|k| mean[k] * mean[k] + var[k]).sum::<f64>() / model.prior_var;
+    let mut mu = vec![0.0; nc];
+    let mut g = vec![0.0; nc * l];
+    let mut sg = vec![0.0; l];
+    let mut xc = vec![0.0; nc];
+    let mut acc = 0.0;
+    for z in zs {
+        for t in 0..t1 - 1 {
+            for k in 0..nc {
+                xc[k] = mean[t * nc + k] + z[t * nc + k];
+            }
+            centre(&mut xc);
+            match model.theta_cov.filter(|_| with_theta_cov) {
+                Some(cov) => {
+                    model.law.linearise_into(&xc, model.theta, &mut mu, &mut g);
+                    for j in 0..nc {
+                        let row = &g[j * l..(j + 1) * l];
+                        for (a, s) in sg.iter_mut().enumerate() {
+                            *s = (0..l).map(|b| cov[a * l + b] * row[b]).sum();
+                        }
+                        acc += model.v[j] * row.iter().zip(&sg).map(|(x, y)| x * y).sum::<f64>();
+                    }
+                }
+                None => model.law.mean_into(&xc, model.theta, &mut mu),
+            }
+            for j in 0..nc {
+                let r = mean[(t + 1) * nc + j] + z[(t + 1) * nc + j] - mu[j];
+                acc += model.v[j] * r * r;
+            }
+        }
+    }
+    f - 0.5 * acc / zs.len().max(1) as f64
+}
+
+/// `∂F_i/∂m` of [`drawn_objective`] for the covariance fixed, without the derivative of the
+/// `θ`-uncertainty term (of order `L/(N·T)` of the residuals; the line search on the full
+/// objective keeps every step an ascent).
+fn drawn_gradient(
+    model: &ChainModel<'_>,
+    run: &RunData<'_>,
+    nc: usize,
+    mean: &[f64],
+    var: &[f64],
+    zs: &[Vec<f64>],
 ) -> Vec<f64> {
     let t1 = run.nf.len();
+    let steps = t1 - 1;
     let mut g = vec![0.0; t1 * nc];
     let mut rho = vec![0.0; nc];
     let mut shifted = vec![0.0; nc];
@@ -570,52 +715,100 @@ fn gradient(
         for k in 0..nc {
             g[t * nc + k] += run.counts[t * nc + k] - run.nf[t] * rho[k];
         }
-        if t + 1 < t1 {
-            let j = &lin.jac[t * nc * nc..(t + 1) * nc * nc];
-            let vr: Vec<f64> = (0..nc)
-                .map(|k| model.v[k] * (mean[(t + 1) * nc + k] - lin.mu[t * nc + k]))
-                .collect();
-            for k in 0..nc {
-                g[(t + 1) * nc + k] -= vr[k];
-            }
-            for c in 0..nc {
-                g[t * nc + c] += (0..nc).map(|r| j[r * nc + c] * vr[r]).sum::<f64>();
-            }
-        }
     }
     for k in 0..nc {
         g[k] -= mean[k] / model.prior_var;
     }
+    let w = 1.0 / zs.len().max(1) as f64;
+    let mut vr = vec![0.0; nc];
+    for z in zs {
+        let x: Vec<f64> = mean.iter().zip(z).map(|(a, b)| a + b).collect();
+        let lin = linearise(model, &x, nc, steps);
+        for t in 0..steps {
+            let j = &lin.jac[t * nc * nc..(t + 1) * nc * nc];
+            for k in 0..nc {
+                vr[k] = w * model.v[k] * (x[(t + 1) * nc + k] - lin.mu[t * nc + k]);
+                g[(t + 1) * nc + k] -= vr[k];
+            }
+            for (r, a) in vr.iter().enumerate() {
+                for (gc, jc) in g[t * nc..(t + 1) * nc]
+                    .iter_mut()
+                    .zip(&j[r * nc..(r + 1) * nc])
+                {
+                    *gc += jc * a;
+                }
+            }
+        }
+    }
     g
 }
 
-/// Newton iterations on the means per call, at most.
-const MEAN_MAX_ITER: usize = 30;
-/// Stop the means when a full step moves no mean by more than this many of its posterior
-/// standard deviations (the coordinate ascent around it re-enters every sweep).
-const MEAN_TOL: f64 = 1e-4;
-/// Stop the covariance's fixed point when no variance changes by more than this (relative).
-const VAR_TOL: f64 = 1e-6;
-/// Alternations of means and covariance per call, at most.
-const OUTER_MAX_ITER: usize = 4;
+/// `Λ(α) = (1 − α) Λ₀ + α Λ₁` (both block-tridiagonal SPD, hence so is every `Λ(α)`).
+fn blend(a: &BlockTridiagonal, b: &BlockTridiagonal, alpha: f64) -> BlockTridiagonal {
+    let mix = |x: &[f64], y: &[f64]| -> Vec<f64> {
+        x.iter()
+            .zip(y)
+            .map(|(p, q)| (1.0 - alpha) * p + alpha * q)
+            .collect()
+    };
+    BlockTridiagonal {
+        nc: a.nc,
+        t1: a.t1,
+        diag: mix(&a.diag, &b.diag),
+        sub: mix(&a.sub, &b.sub),
+    }
+}
 
-/// Fits `q(X_{0..T})` of one run under `model`, starting from `post`.
+/// The diagonal precision of a chain before its first fit.
+fn diagonal_precision(var: &[f64], nc: usize, t1: usize) -> BlockTridiagonal {
+    let mut p = BlockTridiagonal::zeros(nc, t1);
+    for (k, v) in var.iter().enumerate() {
+        let (t, j) = (k / nc, k % nc);
+        p.diag[t * nc * nc + j * (nc + 1)] = 1.0 / v;
+    }
+    p
+}
+
+/// Fits `q(X_{0..T})` of one run under `model`, starting from `post`: Newton steps on the
+/// means (the Hessian of the law linearised at the means, the gradient of the objective, a line
+/// search on it), then the covariance's fixed point at the means, `Λ = A + diag(n ρ̃)`.
+///
+/// For a law nonlinear in `θ` (the kernel law) the objective is [`drawn_objective`] with the
+/// learner's draws `eps` (`S` standard normal vectors of `(T+1)·nc`, its common random
+/// numbers): the covariance's fixed point is kept only as far along `Λ(α)` as it raises it, and
+/// a run whose whole update lowered it (with the `θ`-uncertainty term) keeps its old chain, so
+/// the chains ascend the ELBO the learner computes (measured on the heterogeneous medium of
+/// `unseen.rs`: 20-step error 0.068 against 0.104 with the linearised objective, ELBO 63 nats
+/// higher). For a law linear in `θ` the objective is linearised at the means (one zero draw)
+/// and the fixed point is taken: measured on the synthetic law, the drawn objective shrank
+/// every coefficient by 2–3% when the start is thinned to a tenth of the walkers (3.4σ of the
+/// nested difference), the linearised one by under 1%.
 pub fn update_run(
     model: &ChainModel<'_>,
     run: &RunData<'_>,
     nc: usize,
     post: &mut RunPosterior,
+    eps: &[Vec<f64>],
 ) -> Result<()> {
     let t1 = run.nf.len();
     let steps = t1 - 1;
-    for _outer in 0..OUTER_MAX_ITER {
+    let linear = model.law.is_linear();
+    let full = |p: &RunPosterior| {
+        let d = Draws::of(model, p, eps);
+        drawn_objective(model, run, nc, &p.mean, &p.var, &d, true)
+    };
+    let start = post.clone();
+    let f_start = if linear { f64::NAN } else { full(&start) };
+    for _ in 0..OUTER_MAX_ITER {
         let mut moved = 0.0f64;
+        let draws = Draws::of(model, post, eps);
+        let zs = &draws.zs;
+        let mut f0 = drawn_objective(model, run, nc, &post.mean, &post.var, &draws, false);
         for _ in 0..MEAN_MAX_ITER {
             let lin = linearise(model, &post.mean, nc, steps);
             let h = precision(model, run, nc, &post.mean, &post.var, &lin, true);
-            let mut step = gradient(model, run, nc, &post.mean, &post.var, &lin);
+            let mut step = drawn_gradient(model, run, nc, &post.mean, &post.var, zs);
             h.factor_regularised()?.solve(&mut step);
-            let f0 = mean_objective(model, run, nc, &post.mean, &post.var);
             let mut t = 1.0;
             let mut accepted = false;
             for _ in 0..30 {
@@ -625,41 +818,87 @@ pub fn update_run(
                     .zip(&step)
                     .map(|(m, d)| m + t * d)
                     .collect();
-                let f = mean_objective(model, run, nc, &cand, &post.var);
-                if f.is_finite() && f >= f0 - 1e-12 * f0.abs() {
+                let f = drawn_objective(model, run, nc, &cand, &post.var, &draws, false);
+                if f.is_finite() && f >= f0 {
                     post.mean = cand;
+                    f0 = f;
                     accepted = true;
                     break;
                 }
                 t *= 0.5;
             }
-            let size = step
+            let full = step
                 .iter()
                 .zip(&post.var)
-                .fold(0.0f64, |a, (d, v)| a.max(d.abs() / v.sqrt()))
-                * t;
-            moved = moved.max(size);
-            if !accepted || (t == 1.0 && size < MEAN_TOL) {
+                .fold(0.0f64, |a, (d, v)| a.max(d.abs() / v.sqrt()));
+            if accepted {
+                moved = moved.max(full * t);
+            }
+            // a short step means the direction (without the θ-uncertainty term's derivative)
+            // has stopped being a good ascent direction: the means have converged to that
+            if !accepted || full < MEAN_TOL || t < 0.125 {
                 break;
             }
         }
-        // the covariance at these means: a fixed point in diag C (through ρ̃)
+        // the covariance at these means: a fixed point in diag C (through ρ̃) …
         let lin = linearise(model, &post.mean, nc, steps);
-        let mut change = 0.0f64;
-        for _ in 0..20 {
-            let p = precision(model, run, nc, &post.mean, &post.var, &lin, false);
+        let mut var = post.var.clone();
+        let mut proposal = None;
+        for _ in 0..COV_MAX_ITER {
+            let p = precision(model, run, nc, &post.mean, &var, &lin, false);
             let ch = p.factor_regularised()?;
-            let var = ch.marginal_variances();
-            change = var
+            let next = ch.marginal_variances();
+            let change = next
                 .iter()
-                .zip(&post.var)
+                .zip(&var)
                 .map(|(a, b)| (a / b).ln().abs())
                 .fold(0.0, f64::max);
-            post.var = var;
-            post.chol = Some(ch);
+            var = next;
+            proposal = Some((p, ch));
             if change < VAR_TOL {
                 break;
             }
+        }
+        // … kept as far as it raises the drawn objective (Λ blended with the current one)
+        let Some((target, ch)) = proposal else {
+            break;
+        };
+        let current = post
+            .prec
+            .clone()
+            .unwrap_or_else(|| diagonal_precision(&post.var, nc, t1));
+        let mut candidate = Some((ch, var, target.clone()));
+        let mut change = 0.0f64;
+        let mut alpha = 1.0;
+        for _ in 0..BLEND_TRIES {
+            let (ch, var, prec) = match candidate.take() {
+                Some(c) => c,
+                None => {
+                    let p = blend(&current, &target, alpha);
+                    let ch = p.factor_regularised()?;
+                    let var = ch.marginal_variances();
+                    (ch, var, p)
+                }
+            };
+            let trial = RunPosterior {
+                mean: post.mean.clone(),
+                var,
+                chol: Some(ch),
+                prec: Some(prec),
+            };
+            let d = Draws::of(model, &trial, eps);
+            let f = drawn_objective(model, run, nc, &trial.mean, &trial.var, &d, false);
+            if linear || (f.is_finite() && f >= f0) {
+                change = trial
+                    .var
+                    .iter()
+                    .zip(&post.var)
+                    .map(|(a, b)| (a / b).ln().abs())
+                    .fold(0.0, f64::max);
+                *post = trial;
+                break;
+            }
+            alpha *= 0.5;
         }
         if post.mean.iter().chain(&post.var).any(|x| !x.is_finite()) {
             return Err(Error::numerical(
@@ -667,11 +906,16 @@ pub fn update_run(
                 "non-finite mean or variance of q(X)",
             ));
         }
-        // the means depend on the variances only through ρ̃ = softmax(m + diag C/2): another
-        // round only when the variances moved appreciably
+        // the means depend on the variances only through ρ̃ and the draws: another round only
+        // when the variances moved appreciably
         if change < 1e-3 || moved < MEAN_TOL {
             break;
         }
+    }
+    // the steps ascend the objective without the θ-uncertainty term (the expensive part, of
+    // order L/(N·T) of the transitions' term): keep them only if the whole objective rose
+    if !linear && f_start.is_finite() && full(post) < f_start {
+        *post = start;
     }
     Ok(())
 }
@@ -859,6 +1103,19 @@ mod tests {
         let var = ch.marginal_variances();
         for k in 0..n {
             assert!((var[k] - inv[k * n + k]).abs() < 1e-12, "{k}");
+        }
+        let (diag, sub) = ch.covariance_blocks(true);
+        for t in 0..t1 {
+            for r in 0..nc {
+                for c in 0..nc {
+                    let want = inv[(t * nc + r) * n + t * nc + c];
+                    assert!((diag[t][r * nc + c] - want).abs() < 1e-12);
+                    if t + 1 < t1 {
+                        let want = inv[((t + 1) * nc + r) * n + t * nc + c];
+                        assert!((sub[t][r * nc + c] - want).abs() < 1e-12, "({t}, {r}, {c})");
+                    }
+                }
+            }
         }
         // L⁻ᵀ applied to the unit vectors gives columns whose outer products sum to Λ⁻¹
         let mut cov = vec![0.0; n * n];

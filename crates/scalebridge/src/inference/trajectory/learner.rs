@@ -1,41 +1,45 @@
 //! The coordinate-ascent loop on trajectories (SPEC A.10).
 //!
 //! `q = Π_i q(X_{i,0..T}) · q(θ) · q(τ) · q(v)`, each run's `q(X_i)` a Gaussian with
-//! block-tridiagonal precision ([`super::chain`]). Each sweep:
+//! block-tridiagonal precision ([`super::chain`]). A sweep has two halves:
 //!
-//! 1. `q(θ)`, `q(τ)`, `q(v)` from the transitions of `S` draws of every run's chain
+//! 1. the law's: `q(θ)`, `q(τ)`, `q(v)` from the transitions of `S` draws of every run's chain
 //!    (`X^(s) = m + L⁻ᵀ ε^(s)`, antithetic pairs `±ε`, the same `ε` every sweep — common random
 //!    numbers, so the fit is a deterministic function of the seed): the expectations
 //!    `E_q[(X_{t+1} − μ(X_t; θ))²]` and the Gram matrices of the features at latent inputs are
-//!    Monte Carlo averages over the draws. This keeps the cross-covariance of `X_t` and
-//!    `X_{t+1}` (without it, regressing smoothed means on smoothed means is biased) and works
-//!    for any law family through [`crate::law::CoarseLaw::linearise_into`]; for a nonlinear law
-//!    `q(θ)` is the damped Gauss–Newton/Laplace mode of the controlled-experiment path, on the
-//!    drawn transitions. The ARD and noise updates are the closed forms of SPEC A.6 with every
+//!    Monte Carlo averages over the draws, for a law linear in `θ` with their second moments
+//!    made exact ([`super::control`]). This keeps the cross-covariance of `X_t` and `X_{t+1}`
+//!    (without it, regressing smoothed means on smoothed means is biased) and works for any law
+//!    family through [`crate::law::CoarseLaw::linearise_into`]; for a nonlinear law `q(θ)` is
+//!    the damped Gauss–Newton/Laplace mode of the controlled-experiment path, on the drawn
+//!    transitions. The ARD and noise updates are the closed forms of SPEC A.6 with every
 //!    transition counted once (`N·T` per bin).
-//! 2. (The start prior `X_{i,0} ~ N(0, σ0² I)` is fixed and wide, `σ0² = 10`:
-//!    proper, so the ELBO keeps every constant, and the same for every model of the data.)
-//! 3. Every run's chain, in parallel ([`super::chain::update_run`]), with the law linearised
-//!    around the means.
-//! 4. The ELBO with every constant, the transitions' term from the new draws.
+//! 2. the chains': every run's chain, in parallel ([`super::chain::update_run`]), the marginal
+//!    covariance of `θ`, new draws, and the ELBO with every constant. (The start prior
+//!    `X_{i,0} ~ N(0, σ0² I)` is fixed and wide, `σ0² = 10`: proper, so the ELBO keeps every
+//!    constant, and the same for every model of the data.)
+//!
+//! After every two sweeps, a squared extrapolation (SQUAREM) of `θ` and `ln⟨v⟩`, the slow modes
+//! of the alternation, kept when the ELBO of the chains fitted under it rose.
 //!
 //! Convergence as on the controlled path: no coefficient moved by more than `tol` posterior
 //! standard deviations and the noise level by less than a relative `tol`, two sweeps in a row.
 
-use super::chain::{ChainModel, RunData, RunPosterior, run_terms, theta_coupling, update_run};
+use super::chain::{
+    ChainModel, RunData, RunPosterior, offsets, run_terms, theta_coupling, update_run,
+};
+use super::control::{Correction, LinearPart};
 use super::data::TrajectoryData;
 use crate::error::{Error, Result};
 use crate::inference::IterationInfo;
-use crate::inference::design::Design;
+use crate::inference::design::{Design, LatentStats};
 use crate::inference::elbo::{ElboParts, add_parameter_terms, row_constant, transition_term};
 use crate::inference::learner::{
     Learner, START_MAX_ITER, START_RIDGE, Settling, ThetaBlock, damp_to_exact_ascent, log_move,
     max_move, sd_of, theta_step,
 };
 use crate::inference::posterior::{Assembly, Posterior, TrainingRuns};
-use crate::inference::updates::{
-    QGamma, QTheta, expected_sq_residuals, solve_v, trace_terms, v_of,
-};
+use crate::inference::updates::{QGamma, QTheta, expected_sq_residuals, update_v, v_of};
 use crate::law::least_squares::fit_least_squares;
 use crate::math::centre;
 use crate::rng::{purpose, standard_normal, stream};
@@ -98,30 +102,26 @@ impl LatentTrajectories {
 }
 
 /// Inputs (centred, as prediction applies the law) and targets of every drawn transition,
-/// row-major `(N·S·T, nc)`, in the order run, draw, time.
+/// row-major `(N·S·T, nc)`, in the order run, draw, time; `eps[i]` holds run `i`'s `S` draws.
 fn draw_transitions(
     posts: &[RunPosterior],
-    eps: &[Vec<f64>],
+    eps: &[Vec<Vec<f64>>],
     nc: usize,
-    half: usize,
 ) -> (Vec<f64>, Vec<f64>) {
     let parts: Vec<(Vec<f64>, Vec<f64>)> = posts
         .par_iter()
-        .enumerate()
-        .map(|(i, post)| {
+        .zip(eps)
+        .map(|(post, run_eps)| {
             let t1 = post.mean.len() / nc;
-            let mut inputs = Vec::with_capacity(2 * half * (t1 - 1) * nc);
-            let mut targets = Vec::with_capacity(2 * half * (t1 - 1) * nc);
-            for h in 0..half {
-                for sign in [1.0, -1.0] {
-                    let e: Vec<f64> = eps[i * half + h].iter().map(|x| sign * x).collect();
-                    let x = post.draw(&e);
-                    for t in 0..t1 - 1 {
-                        let mut input = x[t * nc..(t + 1) * nc].to_vec();
-                        centre(&mut input);
-                        inputs.extend(input);
-                        targets.extend_from_slice(&x[(t + 1) * nc..(t + 2) * nc]);
-                    }
+            let mut inputs = Vec::with_capacity(run_eps.len() * (t1 - 1) * nc);
+            let mut targets = Vec::with_capacity(run_eps.len() * (t1 - 1) * nc);
+            for e in run_eps {
+                let x = post.draw(e);
+                for t in 0..t1 - 1 {
+                    let mut input = x[t * nc..(t + 1) * nc].to_vec();
+                    centre(&mut input);
+                    inputs.extend(input);
+                    targets.extend_from_slice(&x[(t + 1) * nc..(t + 2) * nc]);
                 }
             }
             (inputs, targets)
@@ -134,6 +134,46 @@ fn draw_transitions(
         targets.extend(b);
     }
     (inputs, targets)
+}
+
+/// Adds the exact linear part of the drawn second moments to the design's Gram matrices and
+/// the statistics (laws linear in `θ`; [`LinearPart`]): runs in parallel, added in run order.
+fn add_linear_part(
+    law: &dyn crate::law::CoarseLaw,
+    posts: &[RunPosterior],
+    eps: &[Vec<Vec<f64>>],
+    nc: usize,
+    draws: f64,
+    design: &mut Design,
+    stats: &mut LatentStats,
+) {
+    if !law.is_linear() {
+        return;
+    }
+    let l = law.len();
+    let parts: Vec<Correction> = posts
+        .par_iter()
+        .zip(eps)
+        .map(|(post, e)| {
+            LinearPart::new(post, &offsets(post, e), nc).correction(law, &post.mean, draws)
+        })
+        .collect();
+    for part in parts {
+        for (j, g) in part.gram.iter().enumerate() {
+            for r in 0..l {
+                for c in 0..l {
+                    design.gram_bin[j][(r, c)] += g[r * l + c];
+                    design.gram[(r, c)] += g[r * l + c];
+                }
+            }
+        }
+        for (o, x) in stats.b.iter_mut().zip(&part.b) {
+            *o += x;
+        }
+        for (o, x) in stats.yy.iter_mut().zip(&part.yy) {
+            *o += x;
+        }
+    }
 }
 
 /// Variance `σ0²` of the start prior `X_{i,0} ~ N(0, σ0² I)`, fixed: 10, i.e. a standard
@@ -156,6 +196,208 @@ fn per_draw(q_v: &QGamma, draws: f64) -> QGamma {
     }
 }
 
+/// What both halves of a sweep share: the data, the law, the draws' `ε` and the fixed parts of
+/// the model.
+struct Sweeps<'a> {
+    law: &'a dyn crate::law::CoarseLaw,
+    runs: Vec<RunData<'a>>,
+    eps: Vec<Vec<Vec<f64>>>,
+    nc: usize,
+    n: usize,
+    steps: usize,
+    draws: f64,
+    prior_var: f64,
+    pr: crate::inference::Priors,
+    per_bin_noise: bool,
+    tol: f64,
+    constant: f64,
+}
+
+/// `q(θ)`, `q(τ)`, `q(v)` after the law's half of a sweep.
+#[derive(Clone)]
+struct Factors {
+    qt: QTheta,
+    q_tau: QGamma,
+    q_v: QGamma,
+}
+
+/// The chains and what is drawn from them, after the chains' half of a sweep.
+#[derive(Clone)]
+struct Chains {
+    posts: Vec<RunPosterior>,
+    inputs: Vec<f64>,
+    targets: Vec<f64>,
+    design: Design,
+    stats: LatentStats,
+    theta_lin: Vec<f64>,
+    marginal: Option<Mat<f64>>,
+    parts: ElboParts,
+    elbo: f64,
+}
+
+impl Sweeps<'_> {
+    /// The law's half: `q(θ)`, `q(τ)` from the drawn transitions, then `q(v)`.
+    fn factors(&self, ch: &mut Chains, q_tau: &QGamma, q_v: &QGamma) -> Result<Factors> {
+        let (law, nc, draws) = (self.law, self.nc, self.draws);
+        let tau_used = q_tau.means();
+        let scaled = per_draw(q_v, draws);
+        let v_draw = scaled.means();
+        let zeros = vec![0.0; ch.targets.len()];
+        let block = ThetaBlock {
+            law,
+            inputs: &ch.inputs,
+            nc,
+            targets: &ch.targets,
+            target_std: &zeros,
+            q_v: &scaled,
+            priors: &self.pr,
+            tol: self.tol,
+        };
+        let (mut qt, q_tau) = theta_step(
+            &block,
+            &mut ch.design,
+            &mut ch.stats,
+            &mut ch.theta_lin,
+            &tau_used,
+        )?;
+        if !law.is_linear() {
+            // the last Gauss–Newton step (and the accelerated ARD step's) is undamped: keep
+            // its move only as far as it raises the exact objective on the drawn transitions
+            // (measured: without this a small hop's log-odds ran off to −600 on a system
+            // with empty bins)
+            damp_to_exact_ascent(
+                law,
+                &ch.inputs,
+                nc,
+                &ch.design,
+                &ch.targets,
+                &v_draw,
+                &q_tau.means(),
+                &ch.theta_lin,
+                &sd_of(&qt),
+                &mut qt.mean,
+            );
+        }
+        let sq: Vec<f64> = expected_sq_residuals(&ch.design, &ch.stats, &qt)
+            .iter()
+            .map(|x| x / draws)
+            .collect();
+        // the closed-form q(v) for these chains: an ascent (the accelerated update of the
+        // controlled path, q(v) jumped to the limit of its alternation with the chains' widths,
+        // was not one here: ⟨v⟩ fell into a 2-cycle and the ELBO with it, measured on the
+        // kernel law, 16 × 50); the squared extrapolation of the sweeps takes its place
+        let q_v = update_v(
+            &sq,
+            self.n * self.steps,
+            self.pr.gamma0,
+            self.pr.zeta0,
+            !self.per_bin_noise,
+        );
+        Ok(Factors { qt, q_tau, q_v })
+    }
+
+    /// The chains' half: every run's chain under `f` (an ascent of the drawn objective), the
+    /// marginal covariance of `θ`, new draws, and the ELBO with every constant.
+    fn chains(&self, ch: &mut Chains, f: &Factors, it: usize) -> Result<()> {
+        let (law, nc, l) = (self.law, self.nc, self.law.len());
+        let v_means = f.q_v.means();
+        let v_bins: Vec<f64> = (0..nc).map(|j| v_of(&v_means, j)).collect();
+        let cov: Vec<f64> = (0..l * l).map(|k| f.qt.cov[(k / l, k % l)]).collect();
+        let model = ChainModel {
+            law,
+            theta: &f.qt.mean,
+            v: &v_bins,
+            prior_var: self.prior_var,
+            theta_cov: Some(&cov),
+        };
+        ch.posts
+            .par_iter_mut()
+            .zip(&self.runs)
+            .zip(&self.eps)
+            .try_for_each(|((post, run), e)| update_run(&model, run, nc, post, e))?;
+        ch.marginal = Some(marginal_theta_cov(
+            &f.q_tau.means(),
+            &model,
+            &self.runs,
+            &ch.posts,
+            nc,
+        )?);
+        (ch.inputs, ch.targets) = draw_transitions(&ch.posts, &self.eps, nc);
+        ch.design = Design::from_inputs(law, &ch.inputs, nc, &f.qt.mean);
+        let zeros = vec![0.0; ch.targets.len()];
+        ch.stats = ch.design.latent_stats(&ch.targets, &zeros);
+        add_linear_part(
+            law,
+            &ch.posts,
+            &self.eps,
+            nc,
+            self.draws,
+            &mut ch.design,
+            &mut ch.stats,
+        );
+        ch.theta_lin = f.qt.mean.clone();
+        let sq: Vec<f64> = expected_sq_residuals(&ch.design, &ch.stats, &f.qt)
+            .iter()
+            .map(|x| x / self.draws)
+            .collect();
+        let mut parts = ElboParts {
+            likelihood: self.constant,
+            latent_prior: transition_term(&sq, self.n * self.steps, &f.q_v),
+            ..Default::default()
+        };
+        for (post, run) in ch.posts.iter().zip(&self.runs) {
+            let r = run_terms(self.prior_var, run, nc, post);
+            parts.likelihood += r.likelihood;
+            parts.latent_prior += r.start_prior;
+            parts.entropy_x += r.entropy;
+        }
+        add_parameter_terms(&mut parts, &f.qt, &f.q_tau, &f.q_v, &self.pr);
+        let elbo = parts.total();
+        if !elbo.is_finite() {
+            return Err(Error::numerical(
+                "ELBO",
+                format!("non-finite value {elbo} at iteration {it}: {parts:?}"),
+            ));
+        }
+        ch.parts = parts;
+        ch.elbo = elbo;
+        Ok(())
+    }
+}
+
+/// The coordinates a squared extrapolation moves: `θ` in units of `scale` and `ln⟨v⟩`.
+fn coordinates(f: &Factors, scale: &[f64]) -> Vec<f64> {
+    f.qt.mean
+        .iter()
+        .zip(scale)
+        .map(|(t, s)| t / s)
+        .chain(f.q_v.means().iter().map(|v| v.ln()))
+        .collect()
+}
+
+/// `f` moved to the coordinates `x` ([`coordinates`]).
+fn with_coordinates(f: &Factors, x: &[f64], scale: &[f64]) -> Factors {
+    let l = scale.len();
+    let mut out = f.clone();
+    for k in 0..l {
+        out.qt.mean[k] = x[k] * scale[k];
+    }
+    for (j, rate) in out.q_v.rate.iter_mut().enumerate() {
+        *rate = out.q_v.shape[j] / x[l + j].exp();
+    }
+    out
+}
+
+fn norm(x: &[f64]) -> f64 {
+    x.iter().map(|a| a * a).sum::<f64>().sqrt()
+}
+
+/// Largest step length of the squared extrapolation at the start; it doubles when a step
+/// that used it all is kept and halves when a step is rejected.
+const SQUAREM_START: f64 = 4.0;
+/// Bound on the step length.
+const SQUAREM_MAX: f64 = 64.0;
+
 impl Learner {
     /// Fits the model to trajectories: every coarse state latent (SPEC A.10). `observer` sees
     /// every sweep.
@@ -173,10 +415,17 @@ impl Learner {
         let pr = p.priors;
         let half = chain_pairs(n, steps);
         let draws = (2 * half) as f64;
-        let eps: Vec<Vec<f64>> = (0..n * half)
-            .map(|k| {
-                let mut rng = stream(p.seed, purpose::CHAIN, k as u64);
-                (0..t1 * nc).map(|_| standard_normal(&mut rng)).collect()
+        // run i's draws: the pairs ±ε of streams (seed, i·half + h), h = 0..half
+        let eps: Vec<Vec<Vec<f64>>> = (0..n)
+            .map(|i| {
+                (0..half)
+                    .flat_map(|h| {
+                        let mut rng = stream(p.seed, purpose::CHAIN, (i * half + h) as u64);
+                        let e: Vec<f64> = (0..t1 * nc).map(|_| standard_normal(&mut rng)).collect();
+                        let minus: Vec<f64> = e.iter().map(|x| -x).collect();
+                        [e, minus]
+                    })
+                    .collect()
             })
             .collect();
         let runs: Vec<RunData<'_>> = (0..n)
@@ -185,7 +434,7 @@ impl Learner {
                 nf: &data.nf[i * t1..(i + 1) * t1],
             })
             .collect();
-        let mut posts: Vec<RunPosterior> = runs
+        let posts: Vec<RunPosterior> = runs
             .iter()
             .map(|r| RunPosterior::from_counts(r, nc))
             .collect();
@@ -207,155 +456,161 @@ impl Learner {
                 .collect();
             fit_least_squares(law, &pairs, &vec![0.0; l], START_RIDGE, START_MAX_ITER)?.theta
         };
-        let (mut inputs, mut targets) = draw_transitions(&posts, &eps, nc, half);
+        let (inputs, targets) = draw_transitions(&posts, &eps, nc);
         let zeros = vec![0.0; targets.len()];
         let mut design = Design::from_inputs(law, &inputs, nc, &theta_start);
         let mut stats = design.latent_stats(&targets, &zeros);
-        let mut theta_lin = theta_start;
-        let mut q_tau = QGamma::with_means(pr.alpha0 + 0.5, &vec![1e-2; l]);
+        add_linear_part(law, &posts, &eps, nc, draws, &mut design, &mut stats);
+        let mut ch = Chains {
+            posts,
+            inputs,
+            targets,
+            design,
+            stats,
+            theta_lin: theta_start,
+            marginal: None,
+            parts: ElboParts::default(),
+            elbo: f64::NEG_INFINITY,
+        };
         let nv = if p.per_bin_noise { nc } else { 1 };
-        let mut q_v = QGamma::with_means(pr.gamma0 + 0.5, &vec![1.0; nv]);
-        let mut q_theta: Option<QTheta> = None;
-        let mut trace = Vec::new();
-        let mut last_parts = ElboParts::default();
-        let mut last_marginal = None;
-        let (mut settling, mut converged, mut iterations) = (Settling::default(), false, 0);
         let dy = data.domain.map_or(1.0, |d| d.bin_width(nc));
         let form = data.likelihood_form();
         let constant: f64 = (0..n)
             .flat_map(|i| (0..t1).map(move |t| (i, t)))
             .map(|(i, t)| row_constant(form, dy, data.nf_at(i, t), data.counts_at(i, t)))
             .sum();
+        let sw = Sweeps {
+            law,
+            runs,
+            eps,
+            nc,
+            n,
+            steps,
+            draws,
+            prior_var,
+            pr,
+            per_bin_noise: p.per_bin_noise,
+            tol: p.tol,
+            constant,
+        };
 
-        for it in 1..=p.max_iter {
-            iterations = it;
-            let prev_mean = q_theta.as_ref().map(|q| q.mean.clone());
-            let prev_v = q_v.means();
-            let tau_used = q_tau.means();
-            let scaled = per_draw(&q_v, draws);
-            let v_draw = scaled.means();
-            let block = ThetaBlock {
-                law,
-                inputs: &inputs,
-                nc,
-                targets: &targets,
-                target_std: &zeros,
-                q_v: &scaled,
-                priors: &pr,
-                tol: p.tol,
-            };
-            let (mut qt, q_tau_new) =
-                theta_step(&block, &mut design, &mut stats, &mut theta_lin, &tau_used)?;
-            q_tau = q_tau_new;
-            if !linear {
-                // the last Gauss–Newton step (and the accelerated ARD step's) is undamped: keep
-                // its move only as far as it raises the exact objective on the drawn transitions
-                // (measured: without this a small hop's log-odds ran off to −600 on a system
-                // with empty bins)
-                damp_to_exact_ascent(
-                    law,
-                    &inputs,
-                    nc,
-                    &design,
-                    &targets,
-                    &v_draw,
-                    &q_tau.means(),
-                    &theta_lin,
-                    &sd_of(&qt),
-                    &mut qt.mean,
-                );
-            }
-            let sq: Vec<f64> = expected_sq_residuals(&design, &stats, &qt)
-                .iter()
-                .map(|x| x / draws)
-                .collect();
-            q_v = coupled_noise_update(
-                law,
-                &design,
-                &qt,
-                &posts,
-                &sq,
-                &q_v,
-                nc,
-                &pr,
-                p.per_bin_noise,
-                draws,
-            );
-
-            let v_means = q_v.means();
-            let v_bins: Vec<f64> = (0..nc).map(|j| v_of(&v_means, j)).collect();
-            let model = ChainModel {
-                law,
-                theta: &qt.mean,
-                v: &v_bins,
-                prior_var,
-            };
-            posts
-                .par_iter_mut()
-                .zip(&runs)
-                .try_for_each(|(post, run)| update_run(&model, run, nc, post))?;
-            let marginal = marginal_theta_cov(&q_tau.means(), &model, &runs, &posts, nc)?;
-
-            (inputs, targets) = draw_transitions(&posts, &eps, nc, half);
-            design = Design::from_inputs(law, &inputs, nc, &qt.mean);
-            stats = design.latent_stats(&targets, &zeros);
-            theta_lin = qt.mean.clone();
-            let sq: Vec<f64> = expected_sq_residuals(&design, &stats, &qt)
-                .iter()
-                .map(|x| x / draws)
-                .collect();
-            let mut parts = ElboParts {
-                likelihood: constant,
-                latent_prior: transition_term(&sq, n * steps, &q_v),
-                ..Default::default()
-            };
-            for (post, run) in posts.iter().zip(&runs) {
-                let r = run_terms(prior_var, run, nc, post);
-                parts.likelihood += r.likelihood;
-                parts.latent_prior += r.start_prior;
-                parts.entropy_x += r.entropy;
-            }
-            add_parameter_terms(&mut parts, &qt, &q_tau, &q_v, &pr);
-            let f = parts.total();
-            if !f.is_finite() {
-                return Err(Error::numerical(
-                    "ELBO",
-                    format!("non-finite value {f} at iteration {it}: {parts:?}"),
-                ));
-            }
-            trace.push(f);
-            last_parts = parts;
+        let mut trace = Vec::new();
+        let (mut settling, mut converged, mut iterations) = (Settling::default(), false, 0);
+        let q_tau0 = QGamma::with_means(pr.alpha0 + 0.5, &vec![1e-2; l]);
+        let q_v0 = QGamma::with_means(pr.gamma0 + 0.5, &vec![1.0; nv]);
+        let mut fac = sw.factors(&mut ch, &q_tau0, &q_v0)?;
+        // the factors the last kept chains were fitted under
+        let mut used: Option<Factors> = None;
+        let mut step_max = SQUAREM_START;
+        // one kept chains' half: the trace, the observer, the convergence rule
+        let mut keep = |ch: &Chains, f: &Factors, used: &mut Option<Factors>, it: usize| {
+            trace.push(ch.elbo);
+            let marginal = ch.marginal.as_ref().expect("fitted");
             let scale: Vec<f64> = (0..l).map(|k| marginal[(k, k)].sqrt()).collect();
-            let moved = prev_mean
+            let moved = used
                 .as_ref()
-                .map_or(f64::INFINITY, |pm| max_move(&qt.mean, pm, &scale));
-            last_marginal = Some(marginal);
-            let v_move = log_move(&q_v.means(), &prev_v);
-            q_theta = Some(qt);
+                .map_or(f64::INFINITY, |u| max_move(&f.qt.mean, &u.qt.mean, &scale));
+            let v_move = used
+                .as_ref()
+                .map_or(f64::INFINITY, |u| log_move(&f.q_v.means(), &u.q_v.means()));
+            *used = Some(f.clone());
             observer(&IterationInfo {
                 iteration: it,
-                elbo: f,
-                noise_var: q_v.means().iter().map(|v| 1.0 / v).sum::<f64>() / nv as f64,
+                elbo: ch.elbo,
+                noise_var: f.q_v.means().iter().map(|v| 1.0 / v).sum::<f64>() / nv as f64,
                 max_move: moved,
             });
-            if settling.settled(moved, v_move, p.tol) && it >= p.min_iter {
-                converged = true;
-                break;
+            settling.settled(moved, v_move, p.tol) && it >= p.min_iter
+        };
+        'fit: while iterations < p.max_iter {
+            // two plain sweeps …
+            let f0 = fac.clone();
+            let mut fs = Vec::with_capacity(2);
+            for _ in 0..2 {
+                iterations += 1;
+                sw.chains(&mut ch, &fac, iterations)?;
+                if keep(&ch, &fac, &mut used, iterations) {
+                    converged = true;
+                    break 'fit;
+                }
+                fac = sw.factors(&mut ch, &fac.q_tau, &fac.q_v)?;
+                fs.push(fac.clone());
+                if iterations >= p.max_iter {
+                    break 'fit;
+                }
+            }
+            // … then their squared extrapolation (SQUAREM, Varadhan & Roland 2008) of `θ` and
+            // `ln⟨v⟩`, the slow modes of the alternation with the latent chains: kept when
+            // the ELBO of the chains fitted under it is at least the last one, else the
+            // plain sweep
+            let marginal = ch.marginal.as_ref().expect("fitted");
+            let scale: Vec<f64> = (0..l).map(|k| marginal[(k, k)].sqrt()).collect();
+            let (x0, x1, x2) = (
+                coordinates(&f0, &scale),
+                coordinates(&fs[0], &scale),
+                coordinates(&fs[1], &scale),
+            );
+            let r: Vec<f64> = x1.iter().zip(&x0).map(|(a, b)| a - b).collect();
+            let w: Vec<f64> = (0..x0.len()).map(|k| x2[k] - 2.0 * x1[k] + x0[k]).collect();
+            // one step length for θ and one for ln⟨v⟩: their rates differ (v is the slowest)
+            let mut x = x2.clone();
+            let mut alpha = 1.0f64;
+            for range in [0..l, l..x0.len()] {
+                let (nr, nw) = (norm(&r[range.clone()]), norm(&w[range.clone()]));
+                if !(nr > 0.0 && nw > 0.0) {
+                    continue;
+                }
+                let a = (nr / nw).clamp(1.0, step_max);
+                for k in range {
+                    x[k] = x0[k] + 2.0 * a * r[k] + a * a * w[k];
+                }
+                alpha = alpha.max(a);
+            }
+            if alpha <= 1.0 {
+                continue;
+            }
+            let mut trial = with_coordinates(&fac, &x, &scale);
+            trial.qt.mean.iter_mut().for_each(|t| {
+                if !t.is_finite() {
+                    *t = 0.0;
+                }
+            });
+            let backup = ch.clone();
+            let before = ch.elbo;
+            iterations += 1;
+            let ok = sw.chains(&mut ch, &trial, iterations).is_ok() && ch.elbo >= before;
+            if ok {
+                if alpha >= step_max {
+                    step_max = (2.0 * step_max).min(SQUAREM_MAX);
+                }
+                if keep(&ch, &trial, &mut used, iterations) {
+                    converged = true;
+                    break 'fit;
+                }
+                fac = sw.factors(&mut ch, &trial.q_tau, &trial.q_v)?;
+            } else {
+                step_max = (step_max / 2.0).max(1.0);
+                ch = backup;
+                iterations -= 1;
             }
         }
 
-        let qt = q_theta.ok_or_else(|| Error::numerical("fit", "no iteration ran"))?;
-        let marginal = last_marginal.ok_or_else(|| Error::numerical("fit", "no iteration ran"))?;
+        // the factors of the last kept chains (their ELBO is the fit's)
+        let Factors { qt, q_tau, q_v } =
+            used.ok_or_else(|| Error::numerical("fit", "no iteration ran"))?;
+        let marginal = ch
+            .marginal
+            .ok_or_else(|| Error::numerical("fit", "no iteration ran"))?;
         let walker_steps = data.walker_steps();
         let posterior = Assembly {
             law,
-            contribution: design.contribution(&qt.mean),
+            contribution: ch.design.contribution(&qt.mean),
             qt,
             marginal,
             q_tau: &q_tau,
             q_v: &q_v,
             trace,
-            parts: last_parts,
+            parts: ch.parts,
             iterations,
             converged,
             nc,
@@ -373,7 +628,7 @@ impl Learner {
         .posterior();
         let mut mean = Array3::<f64>::zeros((n, t1, nc));
         let mut std = Array3::<f64>::zeros((n, t1, nc));
-        for (i, post) in posts.iter().enumerate() {
+        for (i, post) in ch.posts.iter().enumerate() {
             for t in 0..t1 {
                 for j in 0..nc {
                     mean[(i, t, j)] = post.mean[t * nc + j];
@@ -424,63 +679,4 @@ fn marginal_theta_cov(
         .llt(Side::Lower)
         .map_err(|_| fail("the Schur complement"))?
         .inverse())
-}
-
-/// The `q(v)` update coupled to the latent chains ([`solve_v`]): with `v` near the limit of a
-/// (near-)deterministic law the plain alternation `q(v) ↔ q(X)` contracts at a rate close to 1,
-/// because the residual variance under `q` is itself ≈ `1/(v + w)`. `w` is read off the
-/// current fit (`Σ Var_q(r) = n/(v₀ + w)`, per bin or shared); the residual means
-/// `r̄ = m_{t+1} − μ(m_t)` are held (the controlled path's model of their response,
-/// `(w + v₀)/(w + v)`, made the chain's `v` jump between two values every other sweep, measured
-/// on the synthetic law). At `v = v₀` the model reproduces the current expectations, so the
-/// fixed point is the alternation's own.
-fn coupled_noise_update(
-    law: &dyn crate::law::CoarseLaw,
-    design: &Design,
-    qt: &QTheta,
-    posts: &[RunPosterior],
-    sq: &[f64],
-    q_v: &QGamma,
-    nc: usize,
-    pr: &crate::inference::Priors,
-    per_bin: bool,
-    draws: f64,
-) -> QGamma {
-    let trace: Vec<f64> = trace_terms(design, qt).iter().map(|x| x / draws).collect();
-    let resid_sq: Vec<f64> = posts
-        .par_iter()
-        .flat_map_iter(|post| {
-            let t1 = post.mean.len() / nc;
-            let mut out = Vec::with_capacity((t1 - 1) * nc);
-            let mut mu = vec![0.0; nc];
-            for t in 0..t1 - 1 {
-                let mut x = post.mean[t * nc..(t + 1) * nc].to_vec();
-                centre(&mut x);
-                law.mean_into(&x, &qt.mean, &mut mu);
-                out.extend((0..nc).map(|j| (post.mean[(t + 1) * nc + j] - mu[j]).powi(2)));
-            }
-            out
-        })
-        .collect();
-    let rows = resid_sq.len() / nc;
-    let mut r_bin = vec![0.0; nc];
-    for (k, r) in resid_sq.iter().enumerate() {
-        r_bin[k % nc] += r;
-    }
-    let var_bin: Vec<f64> = (0..nc)
-        .map(|j| (sq[j] - trace[j] - r_bin[j]).max(1e-300))
-        .collect();
-    let v0 = q_v.means();
-    let w: Vec<f64> = if per_bin {
-        (0..nc)
-            .map(|j| (rows as f64 / var_bin[j] - v0[j]).max(0.0))
-            .collect()
-    } else {
-        let total: f64 = var_bin.iter().sum();
-        vec![((rows * nc) as f64 / total - v0[0]).max(0.0); nc]
-    };
-    let w_rows: Vec<f64> = (0..rows * nc).map(|k| w[k % nc]).collect();
-    solve_v(
-        &trace, &resid_sq, &w_rows, rows, pr.gamma0, pr.zeta0, !per_bin, &v0, false,
-    )
 }

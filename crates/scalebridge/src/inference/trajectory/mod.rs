@@ -5,10 +5,12 @@
 //! | file | holds |
 //! |---|---|
 //! | [`data`] | [`TrajectoryData`]: `counts (N, T+1, nc)` or binned `positions`, checked |
-//! | [`chain`] | one run's Gaussian `q(X_{0..T})` with block-tridiagonal precision, fitted by Newton/Laplace |
+//! | [`chain`] | one run's Gaussian `q(X_{0..T})` with block-tridiagonal precision, fitted as an ascent of the drawn ELBO |
+//! | [`control`] | the exact linear part of the drawn expectations for laws linear in `θ` (a control variate) |
 //! | [`learner`] | the coordinate-ascent loop ([`crate::inference::Learner::fit_trajectories`]) and [`LatentTrajectories`] |
 
 pub mod chain;
+pub mod control;
 pub mod data;
 pub mod learner;
 
