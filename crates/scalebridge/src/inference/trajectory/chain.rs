@@ -643,20 +643,7 @@ fn drawn_objective(
     let (logdet, zs) = (draws.logdet, &draws.zs);
     let t1 = run.nf.len();
     let l = model.law.len();
-    let mut f = -0.5 * logdet;
-    let mut shifted = vec![0.0; nc];
-    for t in 0..t1 {
-        let m = &mean[t * nc..(t + 1) * nc];
-        for k in 0..nc {
-            shifted[k] = m[k] + 0.5 * var[t * nc + k];
-        }
-        f += run.counts[t * nc..(t + 1) * nc]
-            .iter()
-            .zip(m)
-            .map(|(a, b)| a * b)
-            .sum::<f64>()
-            - run.nf[t] * log_sum_exp(&shifted);
-    }
+    let mut f = -0.5 * logdet + jensen_likelihood(run, nc, mean, var);
     f -= 0.5 * (0..nc).map(|k| mean[k] * mean[k] + var[k]).sum::<f64>() / model.prior_var;
     let mut mu = vec![0.0; nc];
     let mut g = vec![0.0; nc * l];
@@ -985,6 +972,26 @@ pub fn theta_coupling(
     Ok(out)
 }
 
+/// The Jensen-bound likelihood without its constant,
+/// `Σ_t [c_tᵀm_t − n_t ln Σ_k e^{m_tk + C_tt,kk/2}]`.
+fn jensen_likelihood(run: &RunData<'_>, nc: usize, mean: &[f64], var: &[f64]) -> f64 {
+    let mut shifted = vec![0.0; nc];
+    (0..run.nf.len())
+        .map(|t| {
+            let m = &mean[t * nc..(t + 1) * nc];
+            for k in 0..nc {
+                shifted[k] = m[k] + 0.5 * var[t * nc + k];
+            }
+            run.counts[t * nc..(t + 1) * nc]
+                .iter()
+                .zip(m)
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+                - run.nf[t] * log_sum_exp(&shifted)
+        })
+        .sum()
+}
+
 /// The ELBO terms of one run that belong to `q(X_i)` alone: the Jensen-bound likelihood
 /// without its constant, the start prior, and the entropy `½ ln|2πe C|`.
 pub fn run_terms(
@@ -994,20 +1001,7 @@ pub fn run_terms(
     post: &RunPosterior,
 ) -> RunTerms {
     let t1 = run.nf.len();
-    let mut lik = 0.0;
-    let mut shifted = vec![0.0; nc];
-    for t in 0..t1 {
-        let m = &post.mean[t * nc..(t + 1) * nc];
-        for k in 0..nc {
-            shifted[k] = m[k] + 0.5 * post.var[t * nc + k];
-        }
-        lik += run.counts[t * nc..(t + 1) * nc]
-            .iter()
-            .zip(m)
-            .map(|(a, b)| a * b)
-            .sum::<f64>()
-            - run.nf[t] * log_sum_exp(&shifted);
-    }
+    let lik = jensen_likelihood(run, nc, &post.mean, &post.var);
     let ln2pi = (2.0 * std::f64::consts::PI).ln();
     let second: f64 = post.mean[..nc]
         .iter()
@@ -1039,6 +1033,17 @@ pub struct RunTerms {
     pub entropy: f64,
 }
 
+/// A reproducible stream of uniform numbers in `[-½, ½)` for tests (a 64-bit LCG).
+#[cfg(test)]
+pub(crate) fn uniform(mut s: u64) -> impl FnMut() -> f64 {
+    move || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1051,13 +1056,7 @@ mod tests {
         let n = nc * t1;
         let mut p = BlockTridiagonal::zeros(nc, t1);
         let mut dense = vec![0.0; n * n];
-        let mut s: u64 = 7;
-        let mut rnd = || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5
-        };
+        let mut rnd = uniform(7);
         for t in 0..t1 {
             for r in 0..nc {
                 for c in 0..nc {

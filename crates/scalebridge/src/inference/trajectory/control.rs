@@ -214,7 +214,7 @@ fn centre_rows_and_columns(m: &mut [f64], nc: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inference::trajectory::chain::{BlockTridiagonal, offsets};
+    use crate::inference::trajectory::chain::{BlockTridiagonal, offsets, uniform};
     use crate::law::FeatureLibrary;
     use crate::law::polynomial::FirstOrder;
 
@@ -225,13 +225,7 @@ mod tests {
         let (nc, t1, s) = (6, 4, 4);
         let law = FeatureLibrary::new().with(Box::new(FirstOrder { range: 1 }));
         let l = law.len();
-        let mut seed: u64 = 11;
-        let mut rnd = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 11) as f64 / (1u64 << 53) as f64) - 0.5
-        };
+        let mut rnd = uniform(11);
         let mut p = BlockTridiagonal {
             nc,
             t1,
