@@ -760,7 +760,7 @@ fn diagonal_precision(var: &[f64], nc: usize, t1: usize) -> BlockTridiagonal {
 /// means (the Hessian of the law linearised at the means, the gradient of the objective, a line
 /// search on it), then the covariance's fixed point at the means, `Λ = A + diag(n ρ̃)`.
 ///
-/// For a law nonlinear in `θ` (the kernel law) the objective is [`drawn_objective`] with the
+/// For a law nonlinear in `θ` (the kernel law) the objective is the drawn ELBO with the
 /// learner's draws `eps` (`S` standard normal vectors of `(T+1)·nc`, its common random
 /// numbers): the covariance's fixed point is kept only as far along `Λ(α)` as it raises it, and
 /// a run whose whole update lowered it (with the `θ`-uncertainty term) keeps its old chain, so
