@@ -447,9 +447,9 @@ impl RunPosterior {
         }
     }
 
-    /// A draw `m + L⁻ᵀ ε` (`ε` standard normal, `(T+1)·nc`); before the first fit, with the
-    /// marginal variances only.
-    pub fn draw(&self, eps: &[f64]) -> Vec<f64> {
+    /// The offset `L⁻ᵀ ε` of a draw from the mean (`ε` standard normal, `(T+1)·nc`); before the
+    /// first fit, the marginal standard deviations times `ε`.
+    pub fn offset(&self, eps: &[f64]) -> Vec<f64> {
         let mut z = eps.to_vec();
         match &self.chol {
             Some(ch) => ch.back(&mut z),
@@ -459,10 +459,15 @@ impl RunPosterior {
                 }
             }
         }
-        for (x, m) in z.iter_mut().zip(&self.mean) {
-            *x += m;
-        }
         z
+    }
+
+    /// `ln |Λ|` of the current covariance.
+    fn logdet(&self) -> f64 {
+        self.chol.as_ref().map_or_else(
+            || -self.var.iter().map(|v| v.ln()).sum::<f64>(),
+            BlockCholesky::logdet,
+        )
     }
 }
 
@@ -577,53 +582,35 @@ const COV_MAX_ITER: usize = 6;
 /// Blends `Λ(α)`, `α = 1, ½, ¼`, tried before the covariance is kept as it was.
 const BLEND_TRIES: usize = 3;
 
-/// The drawn offsets `L⁻ᵀ ε^(s)` of the chain's current covariance (before its first fit, the
-/// marginal standard deviations times `ε`).
+/// The drawn offsets `L⁻ᵀ ε^(s)` of the chain's current covariance ([`RunPosterior::offset`]).
 pub(crate) fn offsets(post: &RunPosterior, eps: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    eps.iter()
-        .map(|e| {
-            let mut z = e.clone();
-            match &post.chol {
-                Some(ch) => ch.back(&mut z),
-                None => {
-                    for (x, v) in z.iter_mut().zip(&post.var) {
-                        *x *= v.sqrt();
-                    }
-                }
-            }
-            z
-        })
-        .collect()
+    eps.iter().map(|e| post.offset(e)).collect()
 }
 
 /// What the objective needs of the chain's covariance: `ln|Λ|` and the offsets of the draws.
 struct Draws {
     logdet: f64,
     zs: Vec<Vec<f64>>,
+    /// The one offset is zero: the objective linearised at the means.
+    at_means: bool,
 }
 
 impl Draws {
     /// The learner's draws `L⁻ᵀ ε^(s)` (the drawn objective), or for a law linear in `θ` one
     /// zero offset: the objective linearised at the means (see [`update_run`]).
     fn of(model: &ChainModel<'_>, post: &RunPosterior, eps: &[Vec<f64>]) -> Self {
-        let zs = if model.law.is_linear() {
+        let at_means = model.law.is_linear();
+        let zs = if at_means {
             vec![vec![0.0; post.mean.len()]]
         } else {
             offsets(post, eps)
         };
         Draws {
-            logdet: logdet_of(post),
+            logdet: post.logdet(),
             zs,
+            at_means,
         }
     }
-}
-
-/// `ln |Λ|` of the chain's current covariance.
-fn logdet_of(post: &RunPosterior) -> f64 {
-    post.chol.as_ref().map_or_else(
-        || -post.var.iter().map(|v| v.ln()).sum::<f64>(),
-        BlockCholesky::logdet,
-    )
 }
 
 /// The chain's part of the ELBO as the learner computes it (up to constants): the Jensen
@@ -680,14 +667,16 @@ fn drawn_objective(
 
 /// `∂F_i/∂m` of [`drawn_objective`] for the covariance fixed, without the derivative of the
 /// `θ`-uncertainty term (of order `L/(N·T)` of the residuals; the line search on the full
-/// objective keeps every step an ascent).
+/// objective keeps every step an ascent). `at_mean` is the law linearised at the means (what
+/// the linearised objective's one zero offset needs).
 fn drawn_gradient(
     model: &ChainModel<'_>,
     run: &RunData<'_>,
     nc: usize,
     mean: &[f64],
     var: &[f64],
-    zs: &[Vec<f64>],
+    draws: &Draws,
+    at_mean: &Linearised,
 ) -> Vec<f64> {
     let t1 = run.nf.len();
     let steps = t1 - 1;
@@ -706,11 +695,17 @@ fn drawn_gradient(
     for k in 0..nc {
         g[k] -= mean[k] / model.prior_var;
     }
-    let w = 1.0 / zs.len().max(1) as f64;
+    let w = 1.0 / draws.zs.len().max(1) as f64;
     let mut vr = vec![0.0; nc];
-    for z in zs {
+    for z in &draws.zs {
         let x: Vec<f64> = mean.iter().zip(z).map(|(a, b)| a + b).collect();
-        let lin = linearise(model, &x, nc, steps);
+        let own;
+        let lin = if draws.at_means {
+            at_mean
+        } else {
+            own = linearise(model, &x, nc, steps);
+            &own
+        };
         for t in 0..steps {
             let j = &lin.jac[t * nc * nc..(t + 1) * nc * nc];
             for k in 0..nc {
@@ -789,12 +784,11 @@ pub fn update_run(
     for _ in 0..OUTER_MAX_ITER {
         let mut moved = 0.0f64;
         let draws = Draws::of(model, post, eps);
-        let zs = &draws.zs;
         let mut f0 = drawn_objective(model, run, nc, &post.mean, &post.var, &draws, false);
         for _ in 0..MEAN_MAX_ITER {
             let lin = linearise(model, &post.mean, nc, steps);
             let h = precision(model, run, nc, &post.mean, &post.var, &lin, true);
-            let mut step = drawn_gradient(model, run, nc, &post.mean, &post.var, zs);
+            let mut step = drawn_gradient(model, run, nc, &post.mean, &post.var, &draws, &lin);
             h.factor_regularised()?.solve(&mut step);
             let mut t = 1.0;
             let mut accepted = false;
@@ -873,9 +867,13 @@ pub fn update_run(
                 chol: Some(ch),
                 prec: Some(prec),
             };
-            let d = Draws::of(model, &trial, eps);
-            let f = drawn_objective(model, run, nc, &trial.mean, &trial.var, &d, false);
-            if linear || (f.is_finite() && f >= f0) {
+            // a linear law takes the fixed point (see above)
+            let keep = linear || {
+                let d = Draws::of(model, &trial, eps);
+                let f = drawn_objective(model, run, nc, &trial.mean, &trial.var, &d, false);
+                f.is_finite() && f >= f0
+            };
+            if keep {
                 change = trial
                     .var
                     .iter()
@@ -1010,10 +1008,7 @@ pub fn run_terms(
         .sum();
     let start_prior =
         -0.5 * nc as f64 * (ln2pi + model_prior_var.ln()) - 0.5 * second / model_prior_var;
-    let logdet = post.chol.as_ref().map_or_else(
-        || -post.var.iter().map(|v| v.ln()).sum::<f64>(),
-        BlockCholesky::logdet,
-    );
+    let logdet = post.logdet();
     let entropy = 0.5 * (t1 * nc) as f64 * (ln2pi + 1.0) - 0.5 * logdet;
     RunTerms {
         likelihood: lik,

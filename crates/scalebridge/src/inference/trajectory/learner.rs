@@ -101,22 +101,31 @@ impl LatentTrajectories {
     }
 }
 
-/// Inputs (centred, as prediction applies the law) and targets of every drawn transition,
-/// row-major `(N·S·T, nc)`, in the order run, draw, time; `eps[i]` holds run `i`'s `S` draws.
+/// Every run's drawn offsets `L⁻ᵀ ε^(s)`; `eps[i]` holds run `i`'s `S` draws.
+fn run_offsets(posts: &[RunPosterior], eps: &[Vec<Vec<f64>>]) -> Vec<Vec<Vec<f64>>> {
+    posts
+        .par_iter()
+        .zip(eps)
+        .map(|(post, e)| offsets(post, e))
+        .collect()
+}
+
+/// Inputs (centred, as prediction applies the law) and targets of every drawn transition
+/// `X = m + z`, row-major `(N·S·T, nc)`, in the order run, draw, time.
 fn draw_transitions(
     posts: &[RunPosterior],
-    eps: &[Vec<Vec<f64>>],
+    zs: &[Vec<Vec<f64>>],
     nc: usize,
 ) -> (Vec<f64>, Vec<f64>) {
     let parts: Vec<(Vec<f64>, Vec<f64>)> = posts
         .par_iter()
-        .zip(eps)
-        .map(|(post, run_eps)| {
+        .zip(zs)
+        .map(|(post, run_zs)| {
             let t1 = post.mean.len() / nc;
-            let mut inputs = Vec::with_capacity(run_eps.len() * (t1 - 1) * nc);
-            let mut targets = Vec::with_capacity(run_eps.len() * (t1 - 1) * nc);
-            for e in run_eps {
-                let x = post.draw(e);
+            let mut inputs = Vec::with_capacity(run_zs.len() * (t1 - 1) * nc);
+            let mut targets = Vec::with_capacity(run_zs.len() * (t1 - 1) * nc);
+            for z in run_zs {
+                let x: Vec<f64> = z.iter().zip(&post.mean).map(|(a, m)| a + m).collect();
                 for t in 0..t1 - 1 {
                     let mut input = x[t * nc..(t + 1) * nc].to_vec();
                     centre(&mut input);
@@ -141,7 +150,7 @@ fn draw_transitions(
 fn add_linear_part(
     law: &dyn crate::law::CoarseLaw,
     posts: &[RunPosterior],
-    eps: &[Vec<Vec<f64>>],
+    zs: &[Vec<Vec<f64>>],
     nc: usize,
     draws: f64,
     design: &mut Design,
@@ -153,10 +162,8 @@ fn add_linear_part(
     let l = law.len();
     let parts: Vec<Correction> = posts
         .par_iter()
-        .zip(eps)
-        .map(|(post, e)| {
-            LinearPart::new(post, &offsets(post, e), nc).correction(law, &post.mean, draws)
-        })
+        .zip(zs)
+        .map(|(post, z)| LinearPart::new(post, z, nc).correction(law, &post.mean, draws))
         .collect();
     for part in parts {
         for (j, g) in part.gram.iter().enumerate() {
@@ -233,6 +240,14 @@ struct Chains {
     marginal: Option<Mat<f64>>,
     parts: ElboParts,
     elbo: f64,
+}
+
+impl Chains {
+    /// The marginal standard deviations of `θ` (the scale of moves and of the extrapolation).
+    fn theta_sd(&self) -> Vec<f64> {
+        let m = self.marginal.as_ref().expect("chains fitted");
+        (0..m.nrows()).map(|k| m[(k, k)].sqrt()).collect()
+    }
 }
 
 impl Sweeps<'_> {
@@ -322,14 +337,15 @@ impl Sweeps<'_> {
             &ch.posts,
             nc,
         )?);
-        (ch.inputs, ch.targets) = draw_transitions(&ch.posts, &self.eps, nc);
+        let zs = run_offsets(&ch.posts, &self.eps);
+        (ch.inputs, ch.targets) = draw_transitions(&ch.posts, &zs, nc);
         ch.design = Design::from_inputs(law, &ch.inputs, nc, &f.qt.mean);
         let zeros = vec![0.0; ch.targets.len()];
         ch.stats = ch.design.latent_stats(&ch.targets, &zeros);
         add_linear_part(
             law,
             &ch.posts,
-            &self.eps,
+            &zs,
             nc,
             self.draws,
             &mut ch.design,
@@ -456,11 +472,12 @@ impl Learner {
                 .collect();
             fit_least_squares(law, &pairs, &vec![0.0; l], START_RIDGE, START_MAX_ITER)?.theta
         };
-        let (inputs, targets) = draw_transitions(&posts, &eps, nc);
+        let zs = run_offsets(&posts, &eps);
+        let (inputs, targets) = draw_transitions(&posts, &zs, nc);
         let zeros = vec![0.0; targets.len()];
         let mut design = Design::from_inputs(law, &inputs, nc, &theta_start);
         let mut stats = design.latent_stats(&targets, &zeros);
-        add_linear_part(law, &posts, &eps, nc, draws, &mut design, &mut stats);
+        add_linear_part(law, &posts, &zs, nc, draws, &mut design, &mut stats);
         let mut ch = Chains {
             posts,
             inputs,
@@ -505,8 +522,7 @@ impl Learner {
         // one kept chains' half: the trace, the observer, the convergence rule
         let mut keep = |ch: &Chains, f: &Factors, used: &mut Option<Factors>, it: usize| {
             trace.push(ch.elbo);
-            let marginal = ch.marginal.as_ref().expect("fitted");
-            let scale: Vec<f64> = (0..l).map(|k| marginal[(k, k)].sqrt()).collect();
+            let scale = ch.theta_sd();
             let moved = used
                 .as_ref()
                 .map_or(f64::INFINITY, |u| max_move(&f.qt.mean, &u.qt.mean, &scale));
@@ -543,8 +559,7 @@ impl Learner {
             // `ln⟨v⟩`, the slow modes of the alternation with the latent chains: kept when
             // the ELBO of the chains fitted under it is at least the last one, else the
             // plain sweep
-            let marginal = ch.marginal.as_ref().expect("fitted");
-            let scale: Vec<f64> = (0..l).map(|k| marginal[(k, k)].sqrt()).collect();
+            let scale = ch.theta_sd();
             let (x0, x1, x2) = (
                 coordinates(&f0, &scale),
                 coordinates(&fs[0], &scale),
@@ -577,9 +592,9 @@ impl Learner {
             });
             let backup = ch.clone();
             let before = ch.elbo;
-            iterations += 1;
-            let ok = sw.chains(&mut ch, &trial, iterations).is_ok() && ch.elbo >= before;
+            let ok = sw.chains(&mut ch, &trial, iterations + 1).is_ok() && ch.elbo >= before;
             if ok {
+                iterations += 1;
                 if alpha >= step_max {
                     step_max = (2.0 * step_max).min(SQUAREM_MAX);
                 }
@@ -591,7 +606,6 @@ impl Learner {
             } else {
                 step_max = (step_max / 2.0).max(1.0);
                 ch = backup;
-                iterations -= 1;
             }
         }
 
