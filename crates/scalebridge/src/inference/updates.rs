@@ -107,22 +107,29 @@ pub fn v_of(v: &[f64], j: usize) -> f64 {
     if v.len() == 1 { v[0] } else { v[j] }
 }
 
-/// Update of `q(θ)` given the latent states (through their [`LatentStats`]), `⟨v⟩` and
-/// `⟨τ⟩`.
-pub fn update_theta(d: &Design, stats: &LatentStats, v: &[f64], tau: &[f64]) -> Result<QTheta> {
-    let l = d.l;
+/// The precision of `q(θ)`: `diag⟨τ⟩ + Σ_j ⟨v_j⟩ Σ_n G_njᵀ G_nj`, the Gram matrices of the design
+/// weighted by the noise precisions.
+pub fn theta_precision(d: &Design, v: &[f64], tau: &[f64]) -> Mat<f64> {
     let mut p = if v.len() == 1 {
         &d.gram * faer::Scale(v[0])
     } else {
-        let mut p = Mat::<f64>::zeros(l, l);
+        let mut p = Mat::<f64>::zeros(d.l, d.l);
         for (j, g) in d.gram_bin.iter().enumerate() {
             p += g * faer::Scale(v[j]);
         }
         p
     };
-    for k in 0..l {
-        p[(k, k)] += tau[k];
+    for (k, t) in tau.iter().enumerate() {
+        p[(k, k)] += t;
     }
+    p
+}
+
+/// Update of `q(θ)` given the latent states (through their [`LatentStats`]), `⟨v⟩` and
+/// `⟨τ⟩`.
+pub fn update_theta(d: &Design, stats: &LatentStats, v: &[f64], tau: &[f64]) -> Result<QTheta> {
+    let l = d.l;
+    let p = theta_precision(d, v, tau);
     let mut b = vec![0.0; l];
     for j in 0..d.nc {
         let w = v_of(v, j);

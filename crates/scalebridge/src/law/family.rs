@@ -38,6 +38,14 @@ pub trait CoarseLaw: Send + Sync + fmt::Debug {
     fn jacobian_x_into(&self, x: &[f64], theta: &[f64], jac: &mut [f64]) {
         finite_difference_jacobian(self, x, theta, jac);
     }
+    /// Which coefficients make up the family's simplest member, the law a learner whose input
+    /// states are latent starts from (the others start pruned, and automatic relevance
+    /// determination admits them as the evidence asks). Default: every coefficient. The
+    /// kernel law's are the constant log-odds of its hops: walkers that neither interact nor
+    /// feel their position.
+    fn baseline(&self) -> Vec<bool> {
+        vec![true; self.len()]
+    }
     /// How to rebuild the family from `posterior.json`.
     fn spec(&self) -> LawSpec;
     /// The equation's first line: the form of the law in words and symbols.

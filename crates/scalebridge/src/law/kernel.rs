@@ -34,6 +34,10 @@ pub trait HopFeature: Send + Sync + fmt::Debug {
     fn name(&self) -> String;
     /// `ψ(i, u)`.
     fn eval(&self, i: usize, u: &[f64]) -> f64;
+    /// Whether `ψ` is the constant `1` (the kernel law's baseline, [`CoarseLaw::baseline`]).
+    fn is_constant(&self) -> bool {
+        false
+    }
     /// Whether `ψ` depends on the densities `u` (a feature that does not — the constant, the
     /// position modes — is evaluated once per `nc` and cached).
     fn depends_on_density(&self) -> bool {
@@ -149,6 +153,10 @@ impl HopFeature for Local {
             Local::Sin(k) => mode("sin", *k),
             Local::Cos(k) => mode("cos", *k),
         }
+    }
+
+    fn is_constant(&self) -> bool {
+        matches!(self, Local::Constant)
     }
 
     fn eval(&self, i: usize, u: &[f64]) -> f64 {
@@ -487,6 +495,13 @@ impl CoarseLaw for KernelLaw {
 
     fn is_linear(&self) -> bool {
         false
+    }
+
+    fn baseline(&self) -> Vec<bool> {
+        self.hops
+            .iter()
+            .flat_map(|_| self.features.iter().map(|f| f.is_constant()))
+            .collect()
     }
 
     fn mean_into(&self, x: &[f64], theta: &[f64], out: &mut [f64]) {
@@ -1006,6 +1021,30 @@ mod tests {
         );
         let narrow = law.hop_table(&[-4.0, -3.5], &cov, 8);
         assert!(!narrow.contains("warning"), "{narrow}");
+    }
+
+    #[test]
+    fn the_baseline_is_the_constant_of_every_hop() {
+        let law = KernelLaw::new(
+            2,
+            vec![
+                Box::new(Local::Constant),
+                Box::new(Local::Density),
+                Box::new(Local::Sin(1)),
+            ],
+        )
+        .unwrap();
+        let names = law.names();
+        let base: Vec<&String> = names
+            .iter()
+            .zip(law.baseline())
+            .filter(|(_, b)| *b)
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(
+            base,
+            ["hop(-2): 1", "hop(-1): 1", "hop(+1): 1", "hop(+2): 1"]
+        );
     }
 
     #[test]

@@ -377,8 +377,8 @@ fn kernel_law_predicts_nonlinear_diffusion_with_empty_bins() {
 /// trajectories of 8 steps (a compressed `.npz` with `counts` and `domain`) predicts 20 Δt from a
 /// new fine state with 95% coverage ≥ 90% and a band area ≤ 0.8 of the mass on 24 and 96 bins,
 /// and with a smaller error and a higher coverage than the same law learned from 64 one-step
-/// experiments (the same number of transitions). Measured: error 0.068 / 0.115, coverage
-/// 0.939 / 0.938 (one-step: 0.156 / 0.182, 0.729 / 0.858); from trajectories the density-hop
+/// experiments (the same number of transitions). Measured: error 0.066 / 0.113, coverage
+/// 0.937 / 0.935 (one-step: 0.156 / 0.182, 0.729 / 0.858); from trajectories the density-hop
 /// system (empty bins) still predicts poorly (`docs/learning.md`).
 #[test]
 fn kernel_law_from_trajectories_beats_one_step_training() {
