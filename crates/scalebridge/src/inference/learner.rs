@@ -421,6 +421,28 @@ impl Learner {
     }
 }
 
+/// [`theta_objective`] with the law evaluated exactly at `theta` on every input (rows of
+/// `inputs`, in parallel; the sum in a fixed order).
+pub(crate) fn exact_theta_objective(
+    law: &dyn CoarseLaw,
+    inputs: &[f64],
+    lat_mean: &[f64],
+    nc: usize,
+    v: &[f64],
+    tau: &[f64],
+    theta: &[f64],
+) -> f64 {
+    let means: Vec<Vec<f64>> = inputs
+        .par_chunks(nc)
+        .map(|x| {
+            let mut m = vec![0.0; nc];
+            law.mean_into(x, theta, &mut m);
+            m
+        })
+        .collect();
+    theta_objective(lat_mean, &means.concat(), nc, v, tau, theta)
+}
+
 /// The `θ`-dependent part of the ELBO for the law means `mean` (row-major `(N, nc)`), the
 /// latent means and the other factors fixed:
 /// `−½ Σ_ij ⟨v_j⟩ (μ_ij − mean_ij)² − ½ Σ_l ⟨τ_l⟩ θ_l²`.
@@ -533,15 +555,7 @@ pub(crate) fn damp_to_exact_ascent(
     let mut t = 1.0;
     for _ in 0..20 {
         let cand: Vec<f64> = from.iter().zip(&step).map(|(a, d)| a + t * d).collect();
-        let means: Vec<Vec<f64>> = inputs
-            .par_chunks(nc)
-            .map(|x| {
-                let mut m = vec![0.0; nc];
-                law.mean_into(x, &cand, &mut m);
-                m
-            })
-            .collect();
-        let f = theta_objective(lat_mean, &means.concat(), nc, v, tau, &cand);
+        let f = exact_theta_objective(law, inputs, lat_mean, nc, v, tau, &cand);
         if f >= f0 {
             theta.copy_from_slice(&cand);
             return;

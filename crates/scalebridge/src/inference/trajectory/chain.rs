@@ -519,9 +519,7 @@ fn precision(
     let mut shifted = vec![0.0; nc];
     for t in 0..t1 {
         let d = &mut p.diag[t * q..(t + 1) * q];
-        for k in 0..nc {
-            shifted[k] = mean[t * nc + k] + 0.5 * var[t * nc + k];
-        }
+        jensen_shift(mean, var, nc, t, &mut shifted);
         softmax_into(&shifted, &mut rho);
         let n = run.nf[t];
         for r in 0..nc {
@@ -684,9 +682,7 @@ fn drawn_gradient(
     let mut rho = vec![0.0; nc];
     let mut shifted = vec![0.0; nc];
     for t in 0..t1 {
-        for k in 0..nc {
-            shifted[k] = mean[t * nc + k] + 0.5 * var[t * nc + k];
-        }
+        jensen_shift(mean, var, nc, t, &mut shifted);
         softmax_into(&shifted, &mut rho);
         for k in 0..nc {
             g[t * nc + k] += run.counts[t * nc + k] - run.nf[t] * rho[k];
@@ -972,14 +968,20 @@ pub fn theta_coupling(
 
 /// The Jensen-bound likelihood without its constant,
 /// `Σ_t [c_tᵀm_t − n_t ln Σ_k e^{m_tk + C_tt,kk/2}]`.
+/// `m_t + diag(C_tt)/2` into `out`: the log-densities whose softmax is the Jensen bound's `ρ̃_t`.
+fn jensen_shift(mean: &[f64], var: &[f64], nc: usize, t: usize, out: &mut [f64]) {
+    let (m, c) = (&mean[t * nc..(t + 1) * nc], &var[t * nc..(t + 1) * nc]);
+    for ((o, a), b) in out.iter_mut().zip(m).zip(c) {
+        *o = a + 0.5 * b;
+    }
+}
+
 fn jensen_likelihood(run: &RunData<'_>, nc: usize, mean: &[f64], var: &[f64]) -> f64 {
     let mut shifted = vec![0.0; nc];
     (0..run.nf.len())
         .map(|t| {
             let m = &mean[t * nc..(t + 1) * nc];
-            for k in 0..nc {
-                shifted[k] = m[k] + 0.5 * var[t * nc + k];
-            }
+            jensen_shift(mean, var, nc, t, &mut shifted);
             run.counts[t * nc..(t + 1) * nc]
                 .iter()
                 .zip(m)

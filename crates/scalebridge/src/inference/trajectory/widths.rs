@@ -21,9 +21,9 @@
 //! coefficient whose average drop at the Laplace width is within [`QUADRATIC_SLACK`] of the
 //! quadratic one is kept as it is (one rule, ten objective evaluations).
 
+use crate::inference::learner::exact_theta_objective;
 use crate::law::CoarseLaw;
 use faer::Mat;
-use rayon::prelude::*;
 
 /// Gauss–Hermite nodes `x > 0` and weights for `E_{x~N(0,1)}` (10 points, symmetric, the
 /// weights sum to 1 over both signs).
@@ -60,34 +60,15 @@ pub(super) struct Profile<'a> {
 impl Profile<'_> {
     /// `−½ Σ v (X' − μ(X; θ))² − ½ Σ τ θ²`.
     fn objective(&self, theta: &[f64]) -> f64 {
-        let nc = self.nc;
-        let parts: Vec<f64> = self
-            .inputs
-            .par_chunks(nc)
-            .zip(self.targets.par_chunks(nc))
-            .map(|(x, y)| {
-                let mut m = vec![0.0; nc];
-                self.law.mean_into(x, theta, &mut m);
-                (0..nc)
-                    .map(|j| {
-                        let v = if self.v.len() == 1 {
-                            self.v[0]
-                        } else {
-                            self.v[j]
-                        };
-                        v * (y[j] - m[j]).powi(2)
-                    })
-                    .sum()
-            })
-            .collect();
-        let data: f64 = parts.iter().sum();
-        -0.5 * data
-            - 0.5
-                * theta
-                    .iter()
-                    .zip(self.tau)
-                    .map(|(t, w)| w * t * t)
-                    .sum::<f64>()
+        exact_theta_objective(
+            self.law,
+            self.inputs,
+            self.targets,
+            self.nc,
+            self.v,
+            self.tau,
+            theta,
+        )
     }
 
     /// `D_k(s)`: the average drop of the objective along `θ_k` over `N(0, s²)`.
