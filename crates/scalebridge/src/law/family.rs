@@ -38,6 +38,18 @@ pub trait CoarseLaw: Send + Sync + fmt::Debug {
     fn jacobian_x_into(&self, x: &[f64], theta: &[f64], jac: &mut [f64]) {
         finite_difference_jacobian(self, x, theta, jac);
     }
+    /// [`CoarseLaw::mean_into`] and [`CoarseLaw::jacobian_x_into`] together (a family may
+    /// share one evaluation between them).
+    fn mean_and_jacobian_x_into(
+        &self,
+        x: &[f64],
+        theta: &[f64],
+        mean: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        self.mean_into(x, theta, mean);
+        self.jacobian_x_into(x, theta, jac);
+    }
     /// Which coefficients make up the family's simplest member, the law a learner whose input
     /// states are latent starts from (the others start pruned, and automatic relevance
     /// determination admits them as the evidence asks). Default: every coefficient. The

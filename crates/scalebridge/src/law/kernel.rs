@@ -198,12 +198,15 @@ pub struct KernelLaw {
     features: Vec<Box<dyn HopFeature>>,
     /// The hops with a coefficient block, in `θ` order: `-B..-1, 1..B`.
     hops: Vec<i64>,
-    /// The density-independent features of every bin for the last `nc` seen: `(nc, values
+    /// The columns of the density-dependent features.
+    density: Vec<usize>,
+    /// The density-independent features of every bin for the first `nc` seen: `(nc, values
     /// (nc, L) row-major)`, the density-dependent columns left at 0.
-    fixed: std::sync::Mutex<Option<(usize, std::sync::Arc<Vec<f64>>)>>,
+    fixed: std::sync::OnceLock<(usize, Vec<f64>)>,
 }
 
-/// Scratch space of one evaluation (one allocation per evaluation, not per bin).
+/// Scratch space of one evaluation, kept per thread between evaluations ([`with_work`]).
+#[derive(Default)]
 struct Work {
     rho: Vec<f64>,
     u: Vec<f64>,
@@ -233,11 +236,15 @@ impl KernelLaw {
             ));
         }
         let b = hop as i64;
+        let density = (0..features.len())
+            .filter(|&c| features[c].depends_on_density())
+            .collect();
         Ok(KernelLaw {
             hop,
             features,
             hops: (-b..=b).filter(|&x| x != 0).collect(),
-            fixed: std::sync::Mutex::new(None),
+            density,
+            fixed: std::sync::OnceLock::new(),
         })
     }
 
@@ -283,14 +290,9 @@ impl KernelLaw {
         out
     }
 
-    /// The density-independent features of every bin at `nc` bins, cached.
-    fn fixed_features(&self, nc: usize) -> std::sync::Arc<Vec<f64>> {
-        let mut cache = self.fixed.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((n, v)) = cache.as_ref()
-            && *n == nc
-        {
-            return v.clone();
-        }
+    /// The density-independent features of every bin at `nc` bins, `(nc, L)` row-major, the
+    /// density-dependent columns at 0.
+    fn compute_fixed(&self, nc: usize) -> Vec<f64> {
         let l = self.features.len();
         let u = vec![1.0; nc];
         let mut v = vec![0.0; nc * l];
@@ -301,34 +303,53 @@ impl KernelLaw {
                 }
             }
         }
-        let v = std::sync::Arc::new(v);
-        *cache = Some((nc, v.clone()));
         v
     }
 
-    /// [`KernelLaw::psi`] into `out`.
+    /// [`KernelLaw::psi`] into `out`. The density-independent features are computed once, for
+    /// the first number of bins the law meets (a law is used at one `nc`; another is served
+    /// uncached).
     fn psi_into(&self, u: &[f64], out: &mut [f64]) {
-        let l = self.features.len();
-        out.copy_from_slice(&self.fixed_features(u.len()));
-        for i in 0..u.len() {
-            for (c, f) in self.features.iter().enumerate() {
-                if f.depends_on_density() {
-                    out[i * l + c] = f.eval(i, u);
-                }
+        let (nc, l) = (u.len(), self.features.len());
+        let (n, v) = self.fixed.get_or_init(|| (nc, self.compute_fixed(nc)));
+        if *n == nc {
+            out.copy_from_slice(v);
+        } else {
+            out.copy_from_slice(&self.compute_fixed(nc));
+        }
+        for i in 0..nc {
+            for &c in &self.density {
+                out[i * l + c] = self.features[c].eval(i, u);
             }
         }
     }
 
-    fn work(&self, nc: usize) -> Work {
-        let (l, width) = (self.features.len(), 2 * self.hop + 1);
-        Work {
-            rho: vec![0.0; nc],
-            u: vec![0.0; nc],
-            psi: vec![0.0; nc * l],
-            k: vec![0.0; nc * width],
-            eta: vec![0.0; width],
-            m: vec![0.0; nc],
+    /// Runs `f` with this thread's scratch space sized for `nc` bins (a fresh one if the
+    /// thread's is in use: an evaluation inside another).
+    fn with_work<R>(&self, nc: usize, f: impl FnOnce(&mut Work) -> R) -> R {
+        thread_local! {
+            static WORK: std::cell::RefCell<Work> = std::cell::RefCell::new(Work::default());
         }
+        let (l, width) = (self.features.len(), 2 * self.hop + 1);
+        let size = |w: &mut Work| {
+            w.rho.resize(nc, 0.0);
+            w.u.resize(nc, 0.0);
+            w.psi.resize(nc * l, 0.0);
+            w.k.resize(nc * width, 0.0);
+            w.eta.resize(width, 0.0);
+            w.m.resize(nc, 0.0);
+        };
+        WORK.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut w) => {
+                size(&mut w);
+                f(&mut w)
+            }
+            Err(_) => {
+                let mut w = Work::default();
+                size(&mut w);
+                f(&mut w)
+            }
+        })
     }
 
     /// Fills `w` for the state `x`: `ρ`, `u`, `ψ`, `K` and the moved mass.
@@ -361,6 +382,63 @@ impl KernelLaw {
                 }
             }
         }
+    }
+
+    /// `∂μ_j/∂X_k` of the state `w` was evaluated at (see [`CoarseLaw::jacobian_x_into`]);
+    /// `false` (and `jac` unfinished) when a feature has no analytic partials.
+    fn jacobian_x_of(&self, w: &Work, theta: &[f64], jac: &mut [f64]) -> bool {
+        let nc = w.rho.len();
+        let (l, bi, width) = (self.features.len(), self.hop as i64, 2 * self.hop + 1);
+        let (rho, u, k, m) = (&w.rho, &w.u, &w.k, &w.m);
+        // a[j][a] = ∂m_j/∂ρ_a
+        let mut a = vec![0.0; nc * nc];
+        let mut deta = vec![0.0; width];
+        for i in 0..nc {
+            let ki = &k[i * width..(i + 1) * width];
+            // the direct term: ρ_i moves to j = i + hop with K_hop(i)
+            for hop in -bi..=bi {
+                let j = (i as i64 + hop).rem_euclid(nc as i64) as usize;
+                a[j * nc + i] += ki[(hop + bi) as usize];
+            }
+            // the hop probabilities of bin i respond to u_a through ψ(i, u)
+            let mut partials: Vec<(usize, usize, f64)> = Vec::new();
+            for (f, feat) in self.features.iter().enumerate() {
+                match feat.partials(i, u) {
+                    Some(ps) => partials.extend(ps.into_iter().map(|(q, d)| (f, q, d))),
+                    None => return false,
+                }
+            }
+            for &(f, q, d) in &partials {
+                // ∂η_{i,c}/∂ρ_q = nc θ_{c,f} d for the free hops c; η_{i,0} = 0
+                deta.fill(0.0);
+                for c in 0..2 * self.hop {
+                    deta[self.column(c)] = nc as f64 * theta[c * l + f] * d;
+                }
+                let mean_deta: f64 = ki.iter().zip(&deta).map(|(kk, e)| kk * e).sum();
+                for hop in -bi..=bi {
+                    let col = (hop + bi) as usize;
+                    // ∂K_hop/∂ρ_q = K_hop (∂η_hop − Σ_c K_c ∂η_c)
+                    let dk = ki[col] * (deta[col] - mean_deta);
+                    let j = (i as i64 + hop).rem_euclid(nc as i64) as usize;
+                    a[j * nc + q] += dk * rho[i];
+                }
+            }
+        }
+        // ∂m/∂X = A (diag ρ − ρρᵀ), then rows divided by m_j, then centred over j
+        for j in 0..nc {
+            let row = &a[j * nc..(j + 1) * nc];
+            let ar: f64 = row.iter().zip(rho).map(|(x, r)| x * r).sum();
+            for q in 0..nc {
+                jac[j * nc + q] = (row[q] * rho[q] - ar * rho[q]) / m[j];
+            }
+        }
+        for q in 0..nc {
+            let mean = (0..nc).map(|j| jac[j * nc + q]).sum::<f64>() / nc as f64;
+            for j in 0..nc {
+                jac[j * nc + q] -= mean;
+            }
+        }
+        true
     }
 
     /// The feature values at uniform density `u` in every bin, averaged over the bins (the
@@ -438,16 +516,18 @@ impl KernelLaw {
 
     /// `K_b(i)` for every bin: `(nc, 2B+1)` row-major, column `b + B`.
     pub fn kernel(&self, x: &[f64], theta: &[f64]) -> Vec<f64> {
-        let mut w = self.work(x.len());
-        self.evaluate(x, theta, &mut w);
-        w.k
+        self.with_work(x.len(), |w| {
+            self.evaluate(x, theta, w);
+            w.k.clone()
+        })
     }
 
     /// The mass after one step, `m_j = Σ_b K_b(j-b) ρ_{j-b}` (sums to 1).
     pub fn moved_mass(&self, x: &[f64], theta: &[f64]) -> Vec<f64> {
-        let mut w = self.work(x.len());
-        self.evaluate(x, theta, &mut w);
-        w.m
+        self.with_work(x.len(), |w| {
+            self.evaluate(x, theta, w);
+            w.m.clone()
+        })
     }
 
     /// The transition mean `μ(X) = clr(m)`: the centred log of the moved mass.
@@ -505,67 +585,39 @@ impl CoarseLaw for KernelLaw {
     }
 
     fn mean_into(&self, x: &[f64], theta: &[f64], out: &mut [f64]) {
-        let mut w = self.work(x.len());
-        self.evaluate(x, theta, &mut w);
-        clr_into(&w.m, out);
+        self.with_work(x.len(), |w| {
+            self.evaluate(x, theta, w);
+            clr_into(&w.m, out);
+        });
     }
 
     /// Exact: `μ = clr(m)`, `m_j = Σ_i K_{j−i}(i) ρ_i`, so `∂μ/∂X = P D⁻¹ A (diag ρ − ρρᵀ)` with
     /// `D = diag m`, `P` the centring across bins and `A = ∂m/∂ρ` (the kernel's columns plus the
     /// response of the hop probabilities through the features' partials, `u = nc·ρ`).
     fn jacobian_x_into(&self, x: &[f64], theta: &[f64], jac: &mut [f64]) {
-        let nc = x.len();
-        let (l, bi, width) = (self.features.len(), self.hop as i64, 2 * self.hop + 1);
-        let mut w = self.work(nc);
-        self.evaluate(x, theta, &mut w);
-        let (rho, u, k, m) = (&w.rho, &w.u, &w.k, &w.m);
-        // a[j][a] = ∂m_j/∂ρ_a
-        let mut a = vec![0.0; nc * nc];
-        let mut deta = vec![0.0; width];
-        for i in 0..nc {
-            let ki = &k[i * width..(i + 1) * width];
-            // the direct term: ρ_i moves to j = i + hop with K_hop(i)
-            for hop in -bi..=bi {
-                let j = (i as i64 + hop).rem_euclid(nc as i64) as usize;
-                a[j * nc + i] += ki[(hop + bi) as usize];
-            }
-            // the hop probabilities of bin i respond to u_a through ψ(i, u)
-            let mut partials: Vec<(usize, usize, f64)> = Vec::new();
-            for (f, feat) in self.features.iter().enumerate() {
-                match feat.partials(i, u) {
-                    Some(ps) => partials.extend(ps.into_iter().map(|(q, d)| (f, q, d))),
-                    None => return super::family::finite_difference_jacobian(self, x, theta, jac),
-                }
-            }
-            for &(f, q, d) in &partials {
-                // ∂η_{i,c}/∂ρ_q = nc θ_{c,f} d for the free hops c; η_{i,0} = 0
-                deta.fill(0.0);
-                for c in 0..2 * self.hop {
-                    deta[self.column(c)] = nc as f64 * theta[c * l + f] * d;
-                }
-                let mean_deta: f64 = ki.iter().zip(&deta).map(|(kk, e)| kk * e).sum();
-                for hop in -bi..=bi {
-                    let col = (hop + bi) as usize;
-                    // ∂K_hop/∂ρ_q = K_hop (∂η_hop − Σ_c K_c ∂η_c)
-                    let dk = ki[col] * (deta[col] - mean_deta);
-                    let j = (i as i64 + hop).rem_euclid(nc as i64) as usize;
-                    a[j * nc + q] += dk * rho[i];
-                }
-            }
+        let exact = self.with_work(x.len(), |w| {
+            self.evaluate(x, theta, w);
+            self.jacobian_x_of(w, theta, jac)
+        });
+        if !exact {
+            super::family::finite_difference_jacobian(self, x, theta, jac);
         }
-        // ∂m/∂X = A (diag ρ − ρρᵀ), then rows divided by m_j, then centred over j
-        for j in 0..nc {
-            let row = &a[j * nc..(j + 1) * nc];
-            let ar: f64 = row.iter().zip(rho).map(|(x, r)| x * r).sum();
-            for q in 0..nc {
-                jac[j * nc + q] = (row[q] * rho[q] - ar * rho[q]) / m[j];
-            }
-        }
-        for q in 0..nc {
-            let mean = (0..nc).map(|j| jac[j * nc + q]).sum::<f64>() / nc as f64;
-            for j in 0..nc {
-                jac[j * nc + q] -= mean;
-            }
+    }
+
+    fn mean_and_jacobian_x_into(
+        &self,
+        x: &[f64],
+        theta: &[f64],
+        mean: &mut [f64],
+        jac: &mut [f64],
+    ) {
+        let exact = self.with_work(x.len(), |w| {
+            self.evaluate(x, theta, w);
+            clr_into(&w.m, mean);
+            self.jacobian_x_of(w, theta, jac)
+        });
+        if !exact {
+            super::family::finite_difference_jacobian(self, x, theta, jac);
         }
     }
 
@@ -573,48 +625,49 @@ impl CoarseLaw for KernelLaw {
         let nc = x.len();
         let (l, bi) = (self.features.len(), self.hop as i64);
         let (width, p) = (2 * self.hop + 1, 2 * self.hop * l);
-        let mut w = self.work(nc);
-        self.evaluate(x, theta, &mut w);
-        let (rho, psi, k, m) = (&w.rho, &w.psi, &w.k, &w.m);
-        // jac first holds ∂m_j/∂θ, the derivative of the moved mass of bin j
-        jac.fill(0.0);
-        for i in 0..nc {
-            let ki = &k[i * width..(i + 1) * width];
-            let psi_i = &psi[i * l..(i + 1) * l];
-            let mut j = (i + nc - self.hop % nc) % nc;
-            for hop in -bi..=bi {
-                let kh = ki[(hop + bi) as usize];
-                // ∂K_hop(i)/∂η_{i,c} = K_hop (δ_{hop,c} − K_c), c over the 2B free hops
-                let row = &mut jac[j * p..(j + 1) * p];
-                for (c, &hc) in self.hops.iter().enumerate() {
-                    let kc = ki[(hc + bi) as usize];
-                    let d = kh * ((hop == hc) as u8 as f64 - kc) * rho[i];
-                    if d != 0.0 {
-                        for (r, ps) in row[c * l..(c + 1) * l].iter_mut().zip(psi_i) {
-                            *r += d * ps;
+        self.with_work(nc, |w| {
+            self.evaluate(x, theta, w);
+            let (rho, psi, k, m) = (&w.rho, &w.psi, &w.k, &w.m);
+            // jac first holds ∂m_j/∂θ, the derivative of the moved mass of bin j
+            jac.fill(0.0);
+            for i in 0..nc {
+                let ki = &k[i * width..(i + 1) * width];
+                let psi_i = &psi[i * l..(i + 1) * l];
+                let mut j = (i + nc - self.hop % nc) % nc;
+                for hop in -bi..=bi {
+                    let kh = ki[(hop + bi) as usize];
+                    // ∂K_hop(i)/∂η_{i,c} = K_hop (δ_{hop,c} − K_c), c over the 2B free hops
+                    let row = &mut jac[j * p..(j + 1) * p];
+                    for (c, &hc) in self.hops.iter().enumerate() {
+                        let kc = ki[(hc + bi) as usize];
+                        let d = kh * ((hop == hc) as u8 as f64 - kc) * rho[i];
+                        if d != 0.0 {
+                            for (r, ps) in row[c * l..(c + 1) * l].iter_mut().zip(psi_i) {
+                                *r += d * ps;
+                            }
                         }
                     }
+                    j += 1;
+                    if j == nc {
+                        j = 0;
+                    }
                 }
-                j += 1;
-                if j == nc {
-                    j = 0;
+            }
+            // μ = log m − mean(log m): ∂μ_j = ∂m_j/m_j − mean_k(∂m_k/m_k)
+            let mut avg = vec![0.0; p];
+            for j in 0..nc {
+                for (a, v) in avg.iter_mut().zip(&mut jac[j * p..(j + 1) * p]) {
+                    *v /= m[j];
+                    *a += *v / nc as f64;
                 }
             }
-        }
-        // μ = log m − mean(log m): ∂μ_j = ∂m_j/m_j − mean_k(∂m_k/m_k)
-        let mut avg = vec![0.0; p];
-        for j in 0..nc {
-            for (a, v) in avg.iter_mut().zip(&mut jac[j * p..(j + 1) * p]) {
-                *v /= m[j];
-                *a += *v / nc as f64;
+            for j in 0..nc {
+                for (v, a) in jac[j * p..(j + 1) * p].iter_mut().zip(&avg) {
+                    *v -= a;
+                }
             }
-        }
-        for j in 0..nc {
-            for (v, a) in jac[j * p..(j + 1) * p].iter_mut().zip(&avg) {
-                *v -= a;
-            }
-        }
-        clr_into(m, mean);
+            clr_into(m, mean);
+        })
     }
 
     fn spec(&self) -> LawSpec {

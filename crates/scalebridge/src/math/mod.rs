@@ -1,9 +1,11 @@
 //! General numerics used by both directions: stable softmax and log-sum-exp, the logistic
-//! function, centring (the gauge of SPEC A.2), multinomial draws and alias tables.
+//! function, centring (the gauge of SPEC A.2), multinomial draws, alias tables and a
+//! one-dimensional maximiser.
 //!
 //! Nothing here knows about walkers, laws or lattices.
 
 pub mod alias;
+pub mod brent;
 pub mod multinomial;
 
 pub use alias::AliasTable;

@@ -19,10 +19,12 @@
 //! width is only ever narrowed: row and column `k` of `Σ` are scaled by `s/√Σ_kk`, which keeps
 //! `Σ` positive definite and its correlations. `D` is a 10-point Gauss–Hermite rule; a
 //! coefficient whose average drop at the Laplace width is within [`QUADRATIC_SLACK`] of the
-//! quadratic one is kept as it is (one rule, ten objective evaluations).
+//! quadratic one is kept as it is (one rule, ten objective evaluations); the others are
+//! maximised over `ln s` by Brent's method ([`maximise`], about a dozen rules).
 
 use crate::inference::learner::exact_theta_objective;
 use crate::law::CoarseLaw;
+use crate::math::brent::maximise;
 use faer::Mat;
 
 /// Gauss–Hermite nodes `x > 0` and weights for `E_{x~N(0,1)}` (10 points, symmetric, the
@@ -39,9 +41,13 @@ const NODES: [(f64, f64); 5] = [
 /// the width is refitted (10%: a width within 5% of its optimum).
 const QUADRATIC_SLACK: f64 = 1.1;
 
-/// The refitting's bisection on `ln s`: its range below the Laplace width and its steps.
+/// The refitting's search on `ln s`: its range below the Laplace width, the step below it that
+/// decides whether the optimum lies lower (a width within 5% of its optimum is kept), the
+/// tolerance and the most profile averages it evaluates.
 const LOG_RANGE: f64 = 8.0;
-const BISECTIONS: usize = 10;
+const LOG_STEP: f64 = 0.05;
+const LOG_TOL: f64 = 0.01;
+const MAX_EVALS: usize = 30;
 
 /// The drawn transitions a θ-objective is evaluated on, and its weights.
 pub(super) struct Profile<'a> {
@@ -111,30 +117,16 @@ pub(super) fn refit_widths(
         if d0 <= QUADRATIC_SLACK * 0.5 * p * s0 * s0 {
             continue;
         }
-        // stationary point of −D(s)/w + ln s: s·D'(s) = w, with s·D'(s) increasing in s for
-        // the profiles here; bisection on ln s below the Laplace width
+        // the maximum of −D(s)/w + ln s (unimodal in ln s: s·D'(s) increases with s for the
+        // profiles here), on ln s below the Laplace width, if it lies below it at all
         let w = p * s0 * s0;
-        let slope = |s: f64| {
-            let h = 1e-3;
-            let (up, down) = (
-                profile.drop(mean, f0, k, s * (1.0 + h)),
-                profile.drop(mean, f0, k, s * (1.0 - h)),
-            );
-            (up - down) / (2.0 * h)
-        };
-        let (mut lo, mut hi) = (s0.ln() - LOG_RANGE, s0.ln());
-        if slope(s0) <= w {
+        let top = s0.ln();
+        let h = |ls: f64| -profile.drop(mean, f0, k, ls.exp()) / w + ls;
+        if h(top - LOG_STEP) <= -d0 / w + top {
             continue;
         }
-        for _ in 0..BISECTIONS {
-            let mid = 0.5 * (lo + hi);
-            if slope(mid.exp()) > w {
-                hi = mid;
-            } else {
-                lo = mid;
-            }
-        }
-        *factor = (0.5 * (lo + hi)).exp() / s0;
+        let (ls, _) = maximise(h, top - LOG_RANGE, top, LOG_TOL, MAX_EVALS);
+        *factor = (ls - top).exp().min(1.0);
     }
     for r in 0..l {
         for c in 0..l {
