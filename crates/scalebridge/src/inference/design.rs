@@ -22,6 +22,9 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
+/// Inputs a parallel task evaluates the law at (the law costs microseconds an input).
+pub(crate) const CHUNK: usize = 32;
+
 /// Rows (experiment × bin) per block of the blocked products.
 const BLOCK_ROWS: usize = 2048;
 
@@ -114,16 +117,25 @@ impl Design {
         let linear = law.is_linear();
         let mut phi = vec![0.0; n * nc * l];
         let mut offset = vec![0.0; n * nc];
-        phi.par_chunks_mut(nc * l)
-            .zip(offset.par_chunks_mut(nc))
-            .enumerate()
-            .for_each(|(i, (jac, off))| {
+        // CHUNK inputs a task (one task and one scratch vector per chunk, not per input)
+        let chunk = CHUNK;
+        phi.par_chunks_mut(chunk * nc * l)
+            .zip(offset.par_chunks_mut(chunk * nc))
+            .zip(inputs.par_chunks(chunk * nc))
+            .for_each(|((jacs, offs), xs)| {
                 let mut mean = vec![0.0; nc];
-                law.linearise_into(&inputs[i * nc..(i + 1) * nc], theta, &mut mean, jac);
-                if !linear {
-                    for j in 0..nc {
-                        let row = &jac[j * l..(j + 1) * l];
-                        off[j] = mean[j] - row.iter().zip(theta).map(|(a, b)| a * b).sum::<f64>();
+                for ((jac, off), x) in jacs
+                    .chunks_mut(nc * l)
+                    .zip(offs.chunks_mut(nc))
+                    .zip(xs.chunks(nc))
+                {
+                    law.linearise_into(x, theta, &mut mean, jac);
+                    if !linear {
+                        for j in 0..nc {
+                            let row = &jac[j * l..(j + 1) * l];
+                            off[j] =
+                                mean[j] - row.iter().zip(theta).map(|(a, b)| a * b).sum::<f64>();
+                        }
                     }
                 }
             });

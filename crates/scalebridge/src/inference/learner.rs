@@ -432,15 +432,17 @@ pub(crate) fn exact_theta_objective(
     tau: &[f64],
     theta: &[f64],
 ) -> f64 {
-    let means: Vec<Vec<f64>> = inputs
-        .par_chunks(nc)
-        .map(|x| {
-            let mut m = vec![0.0; nc];
-            law.mean_into(x, theta, &mut m);
-            m
-        })
-        .collect();
-    theta_objective(lat_mean, &means.concat(), nc, v, tau, theta)
+    // the law's means in chunks of CHUNK inputs (one task and no allocation per input)
+    let mut means = vec![0.0; inputs.len()];
+    means
+        .par_chunks_mut(crate::inference::design::CHUNK * nc)
+        .zip(inputs.par_chunks(crate::inference::design::CHUNK * nc))
+        .for_each(|(out, xs)| {
+            for (m, x) in out.chunks_mut(nc).zip(xs.chunks(nc)) {
+                law.mean_into(x, theta, m);
+            }
+        });
+    theta_objective(lat_mean, &means, nc, v, tau, theta)
 }
 
 /// The `θ`-dependent part of the ELBO for the law means `mean` (row-major `(N, nc)`), the
