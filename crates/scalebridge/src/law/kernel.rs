@@ -384,6 +384,27 @@ impl KernelLaw {
         }
     }
 
+    /// `∂μ/∂X` into `jac` and, if asked, `μ` into `mean`, from one evaluation (central
+    /// differences when a feature has no analytic partials).
+    fn mean_and_x_jacobian(
+        &self,
+        x: &[f64],
+        theta: &[f64],
+        mean: Option<&mut [f64]>,
+        jac: &mut [f64],
+    ) {
+        let exact = self.with_work(x.len(), |w| {
+            self.evaluate(x, theta, w);
+            if let Some(mean) = mean {
+                clr_into(&w.m, mean);
+            }
+            self.jacobian_x_of(w, theta, jac)
+        });
+        if !exact {
+            super::family::finite_difference_jacobian(self, x, theta, jac);
+        }
+    }
+
     /// `∂μ_j/∂X_k` of the state `w` was evaluated at (see [`CoarseLaw::jacobian_x_into`]);
     /// `false` (and `jac` unfinished) when a feature has no analytic partials.
     fn jacobian_x_of(&self, w: &Work, theta: &[f64], jac: &mut [f64]) -> bool {
@@ -595,13 +616,7 @@ impl CoarseLaw for KernelLaw {
     /// `D = diag m`, `P` the centring across bins and `A = ∂m/∂ρ` (the kernel's columns plus the
     /// response of the hop probabilities through the features' partials, `u = nc·ρ`).
     fn jacobian_x_into(&self, x: &[f64], theta: &[f64], jac: &mut [f64]) {
-        let exact = self.with_work(x.len(), |w| {
-            self.evaluate(x, theta, w);
-            self.jacobian_x_of(w, theta, jac)
-        });
-        if !exact {
-            super::family::finite_difference_jacobian(self, x, theta, jac);
-        }
+        self.mean_and_x_jacobian(x, theta, None, jac);
     }
 
     fn mean_and_jacobian_x_into(
@@ -611,14 +626,7 @@ impl CoarseLaw for KernelLaw {
         mean: &mut [f64],
         jac: &mut [f64],
     ) {
-        let exact = self.with_work(x.len(), |w| {
-            self.evaluate(x, theta, w);
-            clr_into(&w.m, mean);
-            self.jacobian_x_of(w, theta, jac)
-        });
-        if !exact {
-            super::family::finite_difference_jacobian(self, x, theta, jac);
-        }
+        self.mean_and_x_jacobian(x, theta, Some(mean), jac);
     }
 
     fn linearise_into(&self, x: &[f64], theta: &[f64], mean: &mut [f64], jac: &mut [f64]) {
