@@ -118,10 +118,9 @@ impl Design {
         let mut phi = vec![0.0; n * nc * l];
         let mut offset = vec![0.0; n * nc];
         // CHUNK inputs a task (one task and one scratch vector per chunk, not per input)
-        let chunk = CHUNK;
-        phi.par_chunks_mut(chunk * nc * l)
-            .zip(offset.par_chunks_mut(chunk * nc))
-            .zip(inputs.par_chunks(chunk * nc))
+        phi.par_chunks_mut(CHUNK * nc * l)
+            .zip(offset.par_chunks_mut(CHUNK * nc))
+            .zip(inputs.par_chunks(CHUNK * nc))
             .for_each(|((jacs, offs), xs)| {
                 let mut mean = vec![0.0; nc];
                 for ((jac, off), x) in jacs

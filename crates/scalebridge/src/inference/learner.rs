@@ -16,7 +16,7 @@
 //! of threads. A non-finite ELBO or coefficient stops the fit with a numerical error.
 
 use super::data::TrainingData;
-use super::design::{Design, LatentStats};
+use super::design::{CHUNK, Design, LatentStats};
 use super::elbo::{elbo, theta_tau_terms};
 use super::joint::{joint_newton_step, marginal_theta_cov};
 use super::latent::{self, Site};
@@ -435,8 +435,8 @@ pub(crate) fn exact_theta_objective(
     // the law's means in chunks of CHUNK inputs (one task and no allocation per input)
     let mut means = vec![0.0; inputs.len()];
     means
-        .par_chunks_mut(crate::inference::design::CHUNK * nc)
-        .zip(inputs.par_chunks(crate::inference::design::CHUNK * nc))
+        .par_chunks_mut(CHUNK * nc)
+        .zip(inputs.par_chunks(CHUNK * nc))
         .for_each(|(out, xs)| {
             for (m, x) in out.chunks_mut(nc).zip(xs.chunks(nc)) {
                 law.mean_into(x, theta, m);

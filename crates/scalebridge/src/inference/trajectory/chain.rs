@@ -453,17 +453,19 @@ impl RunPosterior {
     }
 }
 
-/// The law's mean and centred Jacobian at each `m_t`, `t < T`.
+/// The law's mean and centred Jacobian at each `x_t`, `t < T`, of the states `x` it was
+/// linearised at.
 struct Linearised {
+    x: Vec<f64>,
     mu: Vec<f64>,
     jac: Vec<f64>,
 }
 
-fn linearise(model: &ChainModel<'_>, mean: &[f64], nc: usize, steps: usize) -> Linearised {
+fn linearise(model: &ChainModel<'_>, x: Vec<f64>, nc: usize, steps: usize) -> Linearised {
     let mut mu = vec![0.0; steps * nc];
     let mut jac = vec![0.0; steps * nc * nc];
     for t in 0..steps {
-        let mut xc = mean[t * nc..(t + 1) * nc].to_vec();
+        let mut xc = x[t * nc..(t + 1) * nc].to_vec();
         centre(&mut xc);
         let j = &mut jac[t * nc * nc..(t + 1) * nc * nc];
         model
@@ -478,7 +480,7 @@ fn linearise(model: &ChainModel<'_>, mean: &[f64], nc: usize, steps: usize) -> L
             }
         }
     }
-    Linearised { mu, jac }
+    Linearised { x, mu, jac }
 }
 
 /// `A` (transitions and start prior) plus the likelihood's curvature: `exact_mean = true` gives
@@ -582,8 +584,12 @@ impl Draws {
         self.zs
             .iter()
             .map(|z| {
-                let x: Vec<f64> = mean.iter().zip(z).map(|(a, b)| a + b).collect();
-                linearise(model, &x, nc, steps)
+                linearise(
+                    model,
+                    mean.iter().zip(z).map(|(a, b)| a + b).collect(),
+                    nc,
+                    steps,
+                )
             })
             .collect()
     }
@@ -665,7 +671,6 @@ fn drawn_gradient(
     nc: usize,
     mean: &[f64],
     var: &[f64],
-    draws: &Draws,
     lins: &[Linearised],
 ) -> Vec<f64> {
     let t1 = run.nf.len();
@@ -683,10 +688,10 @@ fn drawn_gradient(
     for k in 0..nc {
         g[k] -= mean[k] / model.prior_var;
     }
-    let w = 1.0 / draws.zs.len().max(1) as f64;
+    let w = 1.0 / lins.len() as f64;
     let mut vr = vec![0.0; nc];
-    for (z, lin) in draws.zs.iter().zip(lins) {
-        let x: Vec<f64> = mean.iter().zip(z).map(|(a, b)| a + b).collect();
+    for lin in lins {
+        let x = &lin.x;
         for t in 0..steps {
             let j = &lin.jac[t * nc * nc..(t + 1) * nc * nc];
             for k in 0..nc {
@@ -775,7 +780,7 @@ pub fn update_run(
             // the line search ascends)
             let lins = draws.linearised(model, &post.mean, nc, steps);
             let h = precision(model, run, nc, &post.mean, &post.var, &lins, true);
-            let mut step = drawn_gradient(model, run, nc, &post.mean, &post.var, &draws, &lins);
+            let mut step = drawn_gradient(model, run, nc, &post.mean, &post.var, &lins);
             h.factor_regularised()?.solve(&mut step);
             let mut t = 1.0;
             let mut accepted = false;
@@ -809,7 +814,7 @@ pub fn update_run(
             }
         }
         // the covariance at these means: a fixed point in diag C (through ρ̃) …
-        let lin = linearise(model, &post.mean, nc, steps);
+        let lin = linearise(model, post.mean.clone(), nc, steps);
         let mut var = post.var.clone();
         let mut proposal = None;
         for _ in 0..COV_MAX_ITER {
@@ -913,7 +918,7 @@ pub fn theta_coupling(
     let t1 = run.nf.len();
     let steps = t1 - 1;
     let l = model.law.len();
-    let lin = linearise(model, &post.mean, nc, steps);
+    let lin = linearise(model, post.mean.clone(), nc, steps);
     let chol = precision(
         model,
         run,
@@ -974,8 +979,6 @@ pub fn theta_coupling(
     Ok(out)
 }
 
-/// The Jensen-bound likelihood without its constant,
-/// `Σ_t [c_tᵀm_t − n_t ln Σ_k e^{m_tk + C_tt,kk/2}]`.
 /// `m_t + diag(C_tt)/2` into `out`: the log-densities whose softmax is the Jensen bound's `ρ̃_t`.
 fn jensen_shift(mean: &[f64], var: &[f64], nc: usize, t: usize, out: &mut [f64]) {
     let (m, c) = (&mean[t * nc..(t + 1) * nc], &var[t * nc..(t + 1) * nc]);
@@ -984,6 +987,8 @@ fn jensen_shift(mean: &[f64], var: &[f64], nc: usize, t: usize, out: &mut [f64])
     }
 }
 
+/// The Jensen-bound likelihood without its constant,
+/// `Σ_t [c_tᵀm_t − n_t ln Σ_k e^{m_tk + C_tt,kk/2}]`.
 fn jensen_likelihood(run: &RunData<'_>, nc: usize, mean: &[f64], var: &[f64]) -> f64 {
     let mut shifted = vec![0.0; nc];
     (0..run.nf.len())
