@@ -7,16 +7,18 @@
 //! seam row 0). `B_{L−1}` is a product state; `B_{r−1} = V·(G_r ⊙ B_r)` with `G_r` the
 //! horizontal bonds and end fields of row `r` (bond dimension 2) and `V` the vertical bonds
 //! (on-site), applied and compressed back to `χ` in one sweep ("zip-up": each site's
-//! `2χ`-dimensional left bond is truncated to the top `χ` eigenvectors of its Gram matrix),
+//! `2χ`-dimensional left bond is truncated to an orthonormal basis of the dominant
+//! `χ`-dimensional eigenspace of its Gram matrix, see [`super::small::Dominant`]),
 //! alternating the sweep's direction from row to row so that the part not yet swept is in
-//! canonical form. The environments depend on the seam, so they are built for every sample. Row `r` is then drawn left to right from
+//! canonical form. The environments depend on the seam, so they are built for every sample.
+//! Row `r` is then drawn left to right from
 //! `fields(row r−1) ⊙ G_r ⊙ B_r`, every conditional normalised over the spin's two values:
 //! whatever the truncation did, `log q` is the sum of the logarithms of the probabilities used.
 //! Truncation can make a partial sum slightly negative: weights are clipped at 0 and every
 //! conditional is kept in `[P_MIN, 1 − P_MIN]`, so `q > 0` on every configuration (importance
 //! sampling needs full support).
 
-use super::small::Eigen;
+use super::small::Dominant;
 use crate::error::{Error, Result};
 
 /// Smallest probability a conditional gives either value.
@@ -100,18 +102,15 @@ impl Couplings {
     }
 }
 
-/// Site `i` of `fields ⊙ G ⊙ m`, then `V` when `vertical`, written into `out`; returns its bond
-/// dimensions. `G` multiplies by `e^{K y_i y_{i+1}}` along the row (as
+/// Site `i` of `fields ⊙ G ⊙ m`, written into `out`; returns its bond dimensions. `G` multiplies by `e^{K y_i y_{i+1}}` along the row (as
 /// `cosh K · Σ_k (t y_i)^k y_{i+1}^k`, the constant dropped) and by the end fields `e^{K·end·y}`
 /// on the first and the last site; `field` multiplies the site by `e^{field·y}`.
-#[allow(clippy::too_many_arguments)]
 fn operator_site(
     m: &Mps,
     i: usize,
     c: &Couplings,
     end: f64,
     field: f64,
-    vertical: bool,
     out: &mut Vec<f64>,
 ) -> (usize, usize) {
     let n = m.len();
@@ -144,15 +143,9 @@ fn operator_site(
             let (s0, s1) = (s[(a * 2) * sdr + b], s[(a * 2 + 1) * sdr + b]);
             for ki in 0..kin {
                 for ko in 0..kout {
-                    let g = [s0 * diag[ki][ko][0], s1 * diag[ki][ko][1]];
                     let (al, br) = (a * kin + ki, b * kout + ko);
-                    for y in 0..2 {
-                        out[(al * 2 + y) * dr + br] = if vertical {
-                            c.bond[y][0] * g[0] + c.bond[y][1] * g[1]
-                        } else {
-                            g[y]
-                        };
-                    }
+                    out[(al * 2) * dr + br] = s0 * diag[ki][ko][0];
+                    out[(al * 2 + 1) * dr + br] = s1 * diag[ki][ko][1];
                 }
             }
         }
@@ -171,17 +164,101 @@ fn normalise(v: &mut [f64]) {
 /// Buffers reused by every row of every environment.
 #[derive(Debug, Default)]
 struct Work {
-    w: Vec<f64>,
+    p: Vec<f64>,
     t: Vec<f64>,
     c: Vec<f64>,
     gram: Vec<f64>,
-    site: Vec<f64>,
-    eig: Eigen,
+    dom: Dominant,
     flipped: Mps,
 }
 
+/// `T[(r, y), b] = Σ_a C[r, a] W[a, y, b]` for site `i` of `W = V·(G ⊙ m)` (see
+/// [`operator_site`]) and the `rows × dl` carried matrix `C` of a zip, without forming `W`:
+/// with `G`'s bond index `k` split off the bond indices (`a = (a₀, k_in)`, `b = (b₀, k_out)`),
+/// `W[a, y, b] = Σ_x e^{K y x} f(x) (x)^{k_in} (t x)^{k_out} m[a₀, x, b₀]` (`f` the end
+/// fields), so `C` is first folded over `k_in` (`C̃[r, a₀, x]`), contracted with `m`
+/// (`P[r, x, b₀]`), and spread over `(y, k_out)`. Returns the right bond dimension of `W`.
+#[allow(clippy::too_many_arguments)]
+fn carry_through(
+    m: &Mps,
+    i: usize,
+    c: &Couplings,
+    end: f64,
+    rows: usize,
+    carry: &[f64],
+    p: &mut Vec<f64>,
+    t: &mut Vec<f64>,
+) -> usize {
+    let n = m.len();
+    let (s, sdl, sdr) = m.site(i);
+    let kin = if i == 0 { 1 } else { 2 };
+    let kout = if i + 1 == n { 1 } else { 2 };
+    let wl = sdl * kin;
+    let wr = sdr * kout;
+    debug_assert_eq!(carry.len(), rows * wl);
+    let mut h = 0.0;
+    if i == 0 {
+        h += c.k * end;
+    }
+    if i + 1 == n {
+        h += c.k * end;
+    }
+    let f = [h.exp(), (-h).exp()];
+    // P[r, x, b₀] = Σ_{a₀} (Σ_k C[r, (a₀, k)] x^k) m[a₀, x, b₀]
+    p.clear();
+    p.resize(rows * 2 * sdr, 0.0);
+    for r in 0..rows {
+        let crow = &carry[r * wl..(r + 1) * wl];
+        for a in 0..sdl {
+            let (c0, c1) = if kin == 2 {
+                (crow[2 * a], crow[2 * a + 1])
+            } else {
+                (crow[a], 0.0)
+            };
+            for x in 0..2 {
+                let cx = c0 + SPIN[x] * c1;
+                if cx == 0.0 {
+                    continue;
+                }
+                let src = &s[(a * 2 + x) * sdr..(a * 2 + x + 1) * sdr];
+                let dst = &mut p[(r * 2 + x) * sdr..(r * 2 + x + 1) * sdr];
+                for (o, v) in dst.iter_mut().zip(src) {
+                    *o += cx * v;
+                }
+            }
+        }
+    }
+    // T[(r, y), (b₀, k)] = Σ_x e^{K y x} f(x) (t x)^k P[r, x, b₀]
+    let mut coef = [[[0.0; 2]; 2]; 2]; // [y][k][x]
+    for (y, cy) in coef.iter_mut().enumerate() {
+        for (k, ck) in cy.iter_mut().enumerate().take(kout) {
+            for x in 0..2 {
+                let fout = if k == 0 { 1.0 } else { c.t * SPIN[x] };
+                ck[x] = c.bond[y][x] * f[x] * fout;
+            }
+        }
+    }
+    t.clear();
+    t.resize(rows * 2 * wr, 0.0);
+    for r in 0..rows {
+        let p0 = &p[(r * 2) * sdr..(r * 2 + 1) * sdr];
+        let p1 = &p[(r * 2 + 1) * sdr..(r * 2 + 2) * sdr];
+        for (y, cy) in coef.iter().enumerate() {
+            let dst = &mut t[(r * 2 + y) * wr..(r * 2 + y + 1) * wr];
+            for (b, (&u, &v)) in p0.iter().zip(p1).enumerate() {
+                for (k, ck) in cy.iter().enumerate().take(kout) {
+                    dst[b * kout + k] = ck[0] * u + ck[1] * v;
+                }
+            }
+        }
+    }
+    wr
+}
+
 /// `V·(G ⊙ m)` compressed to bond dimension `chi` in one left-to-right sweep, into `out`
-/// (left-canonical; the overall scale dropped). `m` should be right-canonical.
+/// (left-canonical; the overall scale dropped). `m` should be right-canonical. At each site the
+/// carried matrix `C` times the site gives `T` (rows: the left bond and the spin), and the site
+/// becomes a basis `U` of the dominant subspace of `T Tᵀ`; `Uᵀ T` is carried on.
 fn zip(m: &Mps, c: &Couplings, end: f64, chi: usize, ws: &mut Work, out: &mut Mps) {
     out.clear();
     let n = m.len();
@@ -189,23 +266,7 @@ fn zip(m: &Mps, c: &Couplings, end: f64, chi: usize, ws: &mut Work, out: &mut Mp
     ws.c.push(1.0);
     let mut rows = 1;
     for i in 0..n {
-        let (wl, wr) = operator_site(m, i, c, end, 0.0, true, &mut ws.w);
-        // T[(r, y), b] = Σ_a C[r, a] W[a, y, b]
-        let width = 2 * wr;
-        ws.t.clear();
-        ws.t.resize(rows * width, 0.0);
-        for r in 0..rows {
-            for a in 0..wl {
-                let cv = ws.c[r * wl + a];
-                if cv == 0.0 {
-                    continue;
-                }
-                let src = &ws.w[a * width..(a + 1) * width];
-                for (o, v) in ws.t[r * width..(r + 1) * width].iter_mut().zip(src) {
-                    *o += cv * v;
-                }
-            }
-        }
+        let wr = carry_through(m, i, c, end, rows, &ws.c, &mut ws.p, &mut ws.t);
         if i + 1 == n {
             out.push(1, &ws.t);
             break;
@@ -225,29 +286,16 @@ fn zip(m: &Mps, c: &Couplings, end: f64, chi: usize, ws: &mut Work, out: &mut Mp
                 ws.gram[q * mm + p] = g;
             }
         }
-        ws.eig.compute(&ws.gram, mm);
-        let top = ws.eig.values[0].max(0.0);
-        let keep = ws
-            .eig
-            .values
-            .iter()
-            .take(chi)
-            .take_while(|&&v| v > top * 1e-24 && v > 0.0)
-            .count()
-            .max(1);
-        ws.site.clear();
-        for p in 0..mm {
-            ws.site
-                .extend_from_slice(&ws.eig.vectors[p * mm..p * mm + keep]);
-        }
-        out.push(keep, &ws.site);
+        let keep = ws.dom.compute(&ws.gram, mm, chi);
+        let vecs = &ws.dom.basis;
+        out.push(keep, vecs);
         // C' = Uᵀ T (keep × wr)
         ws.c.clear();
         ws.c.resize(keep * wr, 0.0);
         for p in 0..mm {
             let trow = &ws.t[p * wr..(p + 1) * wr];
             for k in 0..keep {
-                let u = ws.eig.vectors[p * mm + k];
+                let u = vecs[p * keep + k];
                 if u == 0.0 {
                     continue;
                 }
@@ -338,8 +386,7 @@ pub fn interior(
         };
         for i in 0..n {
             let field = k * at(spins, r - 1, i + 1);
-            row_dims[i] =
-                operator_site(env, i, &c, at(spins, r, 0), field, false, &mut row_sites[i]);
+            row_dims[i] = operator_site(env, i, &c, at(spins, r, 0), field, &mut row_sites[i]);
         }
         // right environments: R_n = [1], R_i = Σ_x W_i[:, x, :] R_{i+1}, stored back to front
         right.clear();
@@ -439,19 +486,20 @@ mod tests {
             .collect()
     }
 
-    fn op(m: &Mps, c: &Couplings, end: f64, fields: &[f64], vertical: bool) -> Mps {
+    fn op(m: &Mps, c: &Couplings, end: f64, fields: &[f64]) -> Mps {
         let mut out = Mps::default();
         out.clear();
         let mut buf = Vec::new();
         for i in 0..m.len() {
-            let (_, dr) = operator_site(m, i, c, end, fields[i], vertical, &mut buf);
+            let (_, dr) = operator_site(m, i, c, end, fields[i], &mut buf);
             out.push(dr, &buf);
         }
         out
     }
 
-    /// `G` and `V` against their definitions on 5 sites; the zip without truncation (`χ`
-    /// large) keeps every value of `V·G·m` up to one overall scale; reversing reverses.
+    /// `G` against its definition on 5 sites; the zip without truncation (`χ` large) keeps
+    /// every value of `V·G·m` (`V` summed by brute force) up to one overall scale; reversing
+    /// reverses.
     #[test]
     fn row_operator_zip_and_reverse() {
         let k = 0.37;
@@ -465,7 +513,7 @@ mod tests {
         }
         let base = values(&start);
         let spin = |bits: usize, i: usize| SPIN[(bits >> (n - 1 - i)) & 1];
-        let gv = values(&op(&start, &c, -1.0, &fields, false));
+        let gv = values(&op(&start, &c, -1.0, &fields));
         for bits in 0..1usize << n {
             let mut e = 0.0;
             for i in 0..n {
@@ -479,17 +527,17 @@ mod tests {
             assert!((gv[bits] - want).abs() < 1e-12 * want, "{bits}");
         }
         let zero = [0.0; 5];
-        let g0 = values(&op(&start, &c, -1.0, &zero, false));
-        let vgv = values(&op(&start, &c, -1.0, &zero, true));
-        for y in 0..1usize << n {
-            let want: f64 = (0..1usize << n)
-                .map(|x| {
-                    let b: f64 = (0..n).map(|i| k * spin(x, i) * spin(y, i)).sum();
-                    g0[x] * b.exp()
-                })
-                .sum();
-            assert!((vgv[y] - want).abs() < 1e-10 * want);
-        }
+        let g0 = values(&op(&start, &c, -1.0, &zero));
+        let vgv: Vec<f64> = (0..1usize << n)
+            .map(|y| {
+                (0..1usize << n)
+                    .map(|x| {
+                        let b: f64 = (0..n).map(|i| k * spin(x, i) * spin(y, i)).sum();
+                        g0[x] * b.exp()
+                    })
+                    .sum()
+            })
+            .collect();
         let mut zipped = Mps::default();
         zip(&start, &c, -1.0, 64, &mut Work::default(), &mut zipped);
         let zv = values(&zipped);

@@ -7,7 +7,7 @@
 //! | [`sampler`] | the generator: seam first, interior by boundary MPS; `sampler.json` |
 //! | [`seam`] | the seam's autoregressive model and its fit |
 //! | [`boundary`] | the interior given the seam: boundary-MPS environments and conditionals |
-//! | [`small`] | the symmetric eigen-decomposition of the MPS's tiny Gram matrices |
+//! | [`small`] | the dominant eigenspace of the MPS's tiny Gram matrices (the zip-up's truncation) |
 //! | [`fit`] | fitting a sampler (from given configurations or its own Wolff run) |
 
 pub mod boundary;
