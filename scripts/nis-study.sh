@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The issue-14 study, reproducible from seeds: the exact-weight generator at K_c for
 # L = 16 … 256 (fit on the fit's own Wolff run, then importance sampling), against Wolff's
-# time per independent configuration, and the report. About 25 minutes on 2 cores.
+# time per independent configuration, and the report. About 3 minutes on 2 cores.
 #   scripts/nis-study.sh [OUT]          (default OUT = nis-study)
 # NIS_N="16 4096 32 4096 ..." overrides the samples per size.
 set -euo pipefail
