@@ -24,8 +24,9 @@ pub struct Dominant {
     pub basis: Vec<f64>,
     /// Its number of columns (`≤ k`; fewer when the matrix's numerical rank is lower).
     pub keep: usize,
-    /// The Cholesky columns, then `G L`, as rows of length `n`.
+    /// The pivoted Cholesky columns `L`, as rows of length `n`.
     l: Vec<f64>,
+    /// `G L`, orthonormalised in place, as rows of length `n`.
     z: Vec<f64>,
     /// The residual diagonal.
     diag: Vec<f64>,
