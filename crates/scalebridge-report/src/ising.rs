@@ -86,6 +86,65 @@ fn plain_tick(v: f64) -> String {
         .to_owned()
 }
 
+/// Labels asked of plotters on the `x` axis.
+const X_LABELS: usize = 24;
+
+/// The drawn `x` range around the data's `[x0, x1]`: 5 % of the span either side, or, when both
+/// ends are integers (`log₂ L` of powers of two), 0.3 either side — plotters' key points for
+/// `X_LABELS` labels then include every integer of the range (with 5 % they can stop one step
+/// short, and the largest `L` went unlabelled; tested).
+fn x_range(x0: f64, x1: f64) -> std::ops::Range<f64> {
+    let integer = |x: f64| (x - x.round()).abs() < 1e-9;
+    let dx = if integer(x0) && integer(x1) {
+        0.3
+    } else {
+        (x1 - x0).max(1e-9) * 0.05
+    };
+    (x0 - dx)..(x1 + dx)
+}
+
+/// The corner of the plot whose box (the outer 40 % of the width, 25 % of the height) holds the
+/// fewest data points and line vertices — the legend goes there, upper left on a tie.
+fn legend_corner(
+    p: &Panel,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> SeriesLabelPosition {
+    let fx = |v: f64| (v - x.start) / (x.end - x.start);
+    let fy = |v: f64| (v - y.start) / (y.end - y.start);
+    let pts: Vec<(f64, f64)> = p
+        .points
+        .iter()
+        .flat_map(|s| s.3.iter().map(|q| (fx(q.0), fy(q.1))))
+        .chain(
+            p.lines
+                .iter()
+                .flat_map(|l| l.3.iter().map(|q| (fx(q.0), fy(q.1)))),
+        )
+        .collect();
+    let corners = [
+        (SeriesLabelPosition::UpperLeft, false, true),
+        (SeriesLabelPosition::UpperRight, true, true),
+        (SeriesLabelPosition::LowerLeft, false, false),
+        (SeriesLabelPosition::LowerRight, true, false),
+    ];
+    let inside = |right: bool, upper: bool| {
+        pts.iter()
+            .filter(|&&(a, b)| {
+                (if right { a > 0.6 } else { a < 0.4 }) && (if upper { b > 0.75 } else { b < 0.25 })
+            })
+            .count()
+    };
+    let mut best = (usize::MAX, SeriesLabelPosition::UpperLeft);
+    for (pos, right, upper) in corners {
+        let n = inside(right, upper);
+        if n < best.0 {
+            best = (n, pos);
+        }
+    }
+    best.1
+}
+
 fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> DrawResult {
     area.fill(&WHITE).map_err(err)?;
     let xs = p
@@ -104,19 +163,19 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
     let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |a, y| {
         (a.0.min(y), a.1.max(y))
     });
-    let (dx, dy) = ((x1 - x0).max(1e-9) * 0.05, (y1 - y0).max(1e-9) * 0.08);
+    let dy = (y1 - y0).max(1e-9) * 0.08;
     let mut chart = ChartBuilder::on(area)
         .caption(&p.caption, ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(44)
         .y_label_area_size(70)
-        .build_cartesian_2d((x0 - dx)..(x1 + dx), (y0 - dy)..(y1 + dy))
+        .build_cartesian_2d(x_range(x0, x1), (y0 - dy)..(y1 + dy))
         .map_err(err)?;
     chart
         .configure_mesh()
         .x_desc(p.x_label.as_str())
         .y_desc(p.y_label.as_str())
-        .x_labels(24)
+        .x_labels(X_LABELS)
         .y_labels(16)
         .x_label_formatter(&|v| (p.x_tick)(*v))
         .y_label_formatter(&|v| (p.y_tick)(*v))
@@ -172,7 +231,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
         .label_font(("sans-serif", 13))
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(legend_corner(p, x_range(x0, x1), (y0 - dy)..(y1 + dy)))
         .draw()
         .map_err(err)?;
     Ok(())
@@ -560,4 +619,32 @@ pub fn write_ising_report(dir: &Path, r: &IsingReport) -> Result<Vec<PathBuf>, E
     scalebridge::io::write_atomic(&html, |w| std::io::Write::write_all(w, h.as_bytes()))?;
     files.push(html);
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plotters::coord::ranged1d::Ranged;
+    use plotters::coord::types::RangedCoordf64;
+
+    /// Every power of two from the smallest to the largest `L` gets its label: plotters' key
+    /// points over [`x_range`] include every integer `log₂ L`, for `L` from 2 to 2¹⁵ (with the
+    /// 5 % padding the ranges 16–256 and 32–512, among others, lost their last label).
+    #[test]
+    fn every_power_of_two_is_labelled() {
+        for lo in 1..14 {
+            for hi in lo + 1..16 {
+                let r: RangedCoordf64 = x_range(lo as f64, hi as f64).into();
+                let labels: Vec<String> =
+                    r.key_points(X_LABELS).into_iter().map(pow2_tick).collect();
+                for i in lo..=hi {
+                    let want = (1u64 << i).to_string();
+                    assert!(
+                        labels.contains(&want),
+                        "L = {want} unlabelled on 2^{lo}..2^{hi}"
+                    );
+                }
+            }
+        }
+    }
 }
