@@ -164,12 +164,13 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
         (a.0.min(y), a.1.max(y))
     });
     let dy = (y1 - y0).max(1e-9) * 0.08;
+    let (xr, yr) = (x_range(x0, x1), (y0 - dy)..(y1 + dy));
     let mut chart = ChartBuilder::on(area)
         .caption(&p.caption, ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(44)
         .y_label_area_size(70)
-        .build_cartesian_2d(x_range(x0, x1), (y0 - dy)..(y1 + dy))
+        .build_cartesian_2d(xr.clone(), yr.clone())
         .map_err(err)?;
     chart
         .configure_mesh()
@@ -231,7 +232,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, p: &Panel) -> D
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
         .label_font(("sans-serif", 13))
-        .position(legend_corner(p, x_range(x0, x1), (y0 - dy)..(y1 + dy)))
+        .position(legend_corner(p, xr, yr))
         .draw()
         .map_err(err)?;
     Ok(())

@@ -20,10 +20,9 @@
 /// MPS at `χ = 4` (docs/ising.md), where the result is as good as the exact eigenvectors.
 #[derive(Clone, Debug, Default)]
 pub struct Dominant {
-    /// The basis: a row-major `n × keep` matrix with orthonormal columns.
+    /// The basis: a row-major `n × keep` matrix with orthonormal columns (`keep`, what
+    /// [`Dominant::compute`] returns, is `≤ k`; fewer when the matrix's numerical rank is lower).
     pub basis: Vec<f64>,
-    /// Its number of columns (`≤ k`; fewer when the matrix's numerical rank is lower).
-    pub keep: usize,
     /// The pivoted Cholesky columns `L`, as rows of length `n`.
     l: Vec<f64>,
     /// `G L`, orthonormalised in place, as rows of length `n`.
@@ -109,7 +108,6 @@ impl Dominant {
                 z[0] = 1.0;
             }
         }
-        self.keep = keep;
         basis.clear();
         basis.resize(n * keep, 0.0);
         for c in 0..keep {
