@@ -380,11 +380,13 @@ impl Model {
     /// Predictive bands over `horizon` coarse steps (SPEC A.8): from a new fine state
     /// (`initial`, float64 walker positions `(nf,)`), or continuing experiment (or run)
     /// `experiment` of the training `data` (`(X0, counts)` or trajectory `counts`). `bins`:
-    /// binnings of the density; `pairs`: 2-bin probabilities `[(k1, k2), ...]`. The same
-    /// model, start and seed give the bits of `scalebridge predict`.
-    #[pyo3(signature = (initial=None, *, data=None, experiment=None, horizon, bins=vec![24, 96], samples=1000, level=0.95, seed=0, pairs=vec![], domain=None, progress=false))]
+    /// binnings of the density; `within`: how walkers spread within a model bin on a finer
+    /// binning, `"linear"` (a limited slope from the neighbouring bins) or `"uniform"` (the
+    /// paper's map); `pairs`: 2-bin probabilities `[(k1, k2), ...]`. The same model, start and
+    /// seed give the bits of `scalebridge predict`.
+    #[pyo3(signature = (initial=None, *, data=None, experiment=None, horizon, bins=vec![24, 96], within="linear", samples=1000, level=0.95, seed=0, pairs=vec![], domain=None, progress=false))]
     #[pyo3(
-        text_signature = "(self, initial=None, *, data=None, experiment=None, horizon, bins=(24, 96), samples=1000, level=0.95, seed=0, pairs=(), domain=None, progress=False)"
+        text_signature = "(self, initial=None, *, data=None, experiment=None, horizon, bins=(24, 96), within='linear', samples=1000, level=0.95, seed=0, pairs=(), domain=None, progress=False)"
     )]
     fn predict<'py>(
         &self,
@@ -394,6 +396,7 @@ impl Model {
         experiment: Option<usize>,
         horizon: usize,
         bins: Vec<usize>,
+        within: &str,
         samples: usize,
         level: f64,
         seed: u64,
@@ -404,6 +407,7 @@ impl Model {
         let options = scalebridge::pipeline::predict::PredictOptions {
             horizon,
             bins,
+            within: scalebridge::walkers::WithinBin::parse(within).py_err()?,
             samples,
             level,
             pairs,

@@ -68,6 +68,8 @@ def test_predict_errors(data):
         )
     with pytest.raises(ValueError, match="horizon"):
         m.predict(data["positions0"][0], horizon=0)
+    with pytest.raises(ValueError, match="within"):
+        m.predict(data["positions0"][0], horizon=3, within="cubic")
     with pytest.raises(ValueError, match="initial"):
         m.predict(np.array([0.0, 7.0]), horizon=3)
     with pytest.raises(ValueError, match="experiment"):

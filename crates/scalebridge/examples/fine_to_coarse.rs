@@ -47,6 +47,7 @@ fn main() -> Result<(), scalebridge::Error> {
         samples: 200,
         level: 0.95,
         seed: 3,
+        within: scalebridge::walkers::WithinBin::default(),
     };
     let p = predict(
         &posterior,

@@ -7,6 +7,7 @@ use anyhow::Result;
 use scalebridge::Error;
 use scalebridge::pipeline::parse_domain;
 use scalebridge::pipeline::predict::{PredictJob, StartFrom, predict};
+use scalebridge::walkers::WithinBin;
 
 pub fn run(args: PredictArgs) -> Result<()> {
     let start = match (args.initial, args.data, args.experiment) {
@@ -26,6 +27,7 @@ pub fn run(args: PredictArgs) -> Result<()> {
         start,
         horizon: args.horizon,
         bins: args.bins,
+        within: WithinBin::parse(&args.within)?,
         samples: args.samples,
         level: args.level,
         pairs: args.pairs,

@@ -1,7 +1,7 @@
 """Type stubs of scalebridge (the extension module's functions and classes)."""
 
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
+from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -100,6 +100,7 @@ class Model:
         experiment: Optional[int] = None,
         horizon: int,
         bins: Sequence[int] = (24, 96),
+        within: Literal["linear", "uniform"] = "linear",
         samples: int = 1000,
         level: float = 0.95,
         seed: int = 0,
@@ -108,7 +109,9 @@ class Model:
         progress: bool = False,
     ) -> Prediction:
         """Predictive bands (SPEC A.8) from ``initial`` walker positions, or continuing
-        ``experiment`` of the training ``data``."""
+        ``experiment`` of the training ``data``; ``within``: how walkers spread within a
+        model bin on a finer binning (``"linear"``: a limited slope from the neighbouring
+        bins; ``"uniform"``: the paper's map)."""
 
 @final
 class Prediction:

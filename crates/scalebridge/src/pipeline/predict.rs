@@ -11,9 +11,9 @@ use crate::prediction::{
     Coverage, CoverageFile, Density, Observable, Prediction, PredictionParams, Start, TwoBin,
     check_binning, coverage, predict as predict_bands,
 };
-use crate::walkers::Domain;
 use crate::walkers::experiments::Trajectories;
 use crate::walkers::restrict::{bin_counts, check_positions};
+use crate::walkers::{Domain, WithinBin};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -73,6 +73,8 @@ pub struct PredictJob {
     pub horizon: usize,
     /// Binnings of the density.
     pub bins: Vec<usize>,
+    /// How walkers spread within a coarse bin on a binning finer than the model's.
+    pub within: WithinBin,
     /// Predictive samples.
     pub samples: usize,
     /// Level of the central credible interval.
@@ -155,6 +157,11 @@ pub fn parse_pairs(pairs: &[String], nc: usize) -> Result<Vec<(usize, usize)>> {
         .collect()
 }
 
+/// The profile older recorded options used.
+fn uniform_within() -> WithinBin {
+    WithinBin::Uniform
+}
+
 /// What to predict, whatever the start: the in-memory part of a [`PredictJob`].
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PredictOptions {
@@ -162,6 +169,11 @@ pub struct PredictOptions {
     pub horizon: usize,
     /// Binnings of the density.
     pub bins: Vec<usize>,
+    /// How walkers spread within a coarse bin on a binning finer than the model's (the
+    /// recorded options of a prediction made before this choice existed read as `uniform`, what
+    /// it used).
+    #[serde(default = "uniform_within")]
+    pub within: WithinBin,
     /// Predictive samples.
     pub samples: usize,
     /// Level of the central credible interval.
@@ -181,6 +193,7 @@ impl PredictOptions {
             samples: self.samples,
             level: self.level,
             seed: self.seed,
+            within: self.within,
         };
         params.check()?;
         if self.bins.is_empty() {
@@ -429,6 +442,7 @@ pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
     let options = PredictOptions {
         horizon: job.horizon,
         bins: job.bins.clone(),
+        within: job.within,
         samples: job.samples,
         level: job.level,
         pairs: parse_pairs(&job.pairs, nc)?,

@@ -16,7 +16,7 @@ use crate::io::{self, Manifest};
 use crate::law::{LawOptions, LawSpec};
 use crate::math::centre;
 use crate::rng::stream;
-use crate::walkers::{LiftMap, SimulationConfig, SoftmaxLift, SystemKind, ValidConfig};
+use crate::walkers::{LiftMap, SimulationConfig, SoftmaxLift, SystemKind, ValidConfig, WithinBin};
 use ndarray::Array3;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -70,6 +70,10 @@ pub struct PredictSection {
     /// Binnings (default 24, 96).
     #[serde(default = "bins")]
     pub bins: Vec<usize>,
+    /// The within-bin profile on binnings finer than the model's: `"linear"` (default) or
+    /// `"uniform"` ([`WithinBin`]).
+    #[serde(default)]
+    pub within: WithinBin,
     /// 2-bin pairs `"k1:k2"`.
     #[serde(default)]
     pub pairs: Vec<String>,
@@ -507,6 +511,7 @@ pub fn run(
         start: StartFrom::Initial(out.join("initial.npy")),
         horizon: pred.horizon,
         bins: pred.bins.clone(),
+        within: pred.within,
         samples: pred.samples,
         level: pred.level,
         pairs: pred.pairs.clone(),
@@ -561,6 +566,12 @@ pub fn run(
                 .collect::<Vec<_>>()
                 .join(", "),
             posterior.law.family()
+        ));
+    }
+    if let Some(finer) = pred.bins.iter().filter(|&&b| b > posterior.nc).min() {
+        summary.push(format!(
+            "on {finer} bins and finer, the walkers of a model bin spread by the {} within-bin profile",
+            pred.within.name()
         ));
     }
     for c in &predicted.coverage {

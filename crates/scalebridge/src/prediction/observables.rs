@@ -2,15 +2,17 @@
 //!
 //! Every built-in observable needs only walker counts: on the model's coarse bins they are
 //! `Multinomial(nf, softmax(X))`, and on a binning `r` times finer each coarse bin's walkers are
-//! spread uniformly, i.e. `Multinomial(m_j, 1/r, …, 1/r)` over its `r` sub-bins — exactly what
-//! binning positions drawn uniformly within bins would give, without drawing positions. A user's
-//! observable that needs positions can draw them from the counts with
-//! [`LiftedSample::positions`].
+//! spread over its `r` sub-bins by the within-bin profile ([`WithinBin`]):
+//! `Multinomial(m_j, f_j1, …, f_jr)` with `f_jk = (1 + s_j ξ_k)/r` (`s_j = 0`, uniform, for the
+//! paper's map) — exactly what binning positions drawn from the profile would give, without
+//! drawing positions. A user's observable that needs positions can draw them from the counts
+//! with [`LiftedSample::positions`].
 
 use crate::error::{Error, Result};
-use crate::math::sample_multinomial;
+use crate::math::{sample_multinomial, softmax};
 use crate::rng::{SbRng, uniform};
 use crate::walkers::domain::Domain;
+use crate::walkers::within::{WithinBin, offset_in_bin, sub_bin_fractions};
 
 /// One lifted fine state, as the observables see it.
 #[derive(Debug)]
@@ -23,21 +25,31 @@ pub struct LiftedSample<'a> {
     pub nf: usize,
     /// The periodic interval.
     pub domain: Domain,
+    /// How walkers spread within a coarse bin.
+    pub within: WithinBin,
 }
 
 impl LiftedSample<'_> {
-    /// Counts on `b` bins (a multiple or a divisor of `nc`), drawing the sub-bin split when
-    /// finer.
+    /// Every coarse bin's normalised within-bin slope (zeros for the uniform profile).
+    pub fn slopes(&self) -> Vec<f64> {
+        match self.within {
+            WithinBin::Uniform => vec![0.0; self.x.len()],
+            profile => profile.slopes(&softmax(self.x)),
+        }
+    }
+
+    /// Counts on `b` bins (a multiple or a divisor of `nc`), drawing the sub-bin split from
+    /// the within-bin profile when finer.
     pub fn counts_on(&self, b: usize, rng: &mut SbRng) -> Result<Vec<i64>> {
         let nc = self.counts.len();
         if b == nc {
             Ok(self.counts.to_vec())
         } else if b > nc {
             let r = b / nc;
-            let p = vec![1.0 / r as f64; r];
             self.counts
                 .iter()
-                .map(|&m| sample_multinomial(m as u64, &p, rng))
+                .zip(self.slopes())
+                .map(|(&m, s)| sample_multinomial(m as u64, &sub_bin_fractions(s, r), rng))
                 .collect::<Result<Vec<_>>>()
                 .map(|parts| parts.concat())
         } else {
@@ -46,16 +58,14 @@ impl LiftedSample<'_> {
         }
     }
 
-    /// Walker positions drawn uniformly within their coarse bins (in bin order).
+    /// Walker positions drawn from the within-bin profile of their coarse bins (in bin order).
     pub fn positions(&self, rng: &mut SbRng) -> Vec<f64> {
         let dy = self.domain.bin_width(self.counts.len());
         let mut out = Vec::with_capacity(self.nf);
-        for (j, &m) in self.counts.iter().enumerate() {
+        for ((j, &m), s) in self.counts.iter().enumerate().zip(self.slopes()) {
             for _ in 0..m {
-                out.push(
-                    self.domain
-                        .wrap(self.domain.ymin + (j as f64 + uniform(rng)) * dy),
-                );
+                let w = offset_in_bin(s, uniform(rng));
+                out.push(self.domain.wrap(self.domain.ymin + (j as f64 + w) * dy));
             }
         }
         out
@@ -157,6 +167,7 @@ mod tests {
             counts: &counts,
             nf: 6000,
             domain: Domain::default(),
+            within: WithinBin::Uniform,
         };
         let mut rng = stream(1, 0, 0);
         let fine = s.counts_on(12, &mut rng).unwrap();
@@ -175,5 +186,61 @@ mod tests {
         assert!(
             (TwoBin::of_counts(&counts, 0, 0) - 4000.0 * 3999.0 / (6000.0 * 5999.0)).abs() < 1e-15
         );
+    }
+
+    /// With the linear profile, finer counts and drawn positions follow the reconstructed
+    /// density: on a coarse state whose masses rise linearly, every sub-bin of an inner bin gets
+    /// the linear density's own share, within 5 binomial σ; bin totals are kept exactly.
+    #[test]
+    fn finer_counts_and_positions_follow_the_linear_profile() {
+        let nc = 6;
+        let rho: Vec<f64> = (0..nc).map(|j| 1.0 + 0.3 * j as f64).collect();
+        let total: f64 = rho.iter().sum();
+        let x: Vec<f64> = rho.iter().map(|r| (r / total).ln()).collect();
+        let counts: Vec<i64> = rho
+            .iter()
+            .map(|r| (2_400_000.0 * r / total).round() as i64)
+            .collect();
+        let nf = counts.iter().sum::<i64>() as usize;
+        let s = LiftedSample {
+            x: &x,
+            counts: &counts,
+            nf,
+            domain: Domain::default(),
+            within: WithinBin::Linear,
+        };
+        let r = 4;
+        let mut rng = stream(2, 0, 0);
+        let fine = s.counts_on(nc * r, &mut rng).unwrap();
+        let pos = s.positions(&mut rng);
+        let binned = crate::walkers::restrict::bin_counts(&pos, &s.domain, nc * r);
+        for j in 0..nc {
+            assert_eq!(fine[j * r..(j + 1) * r].iter().sum::<i64>(), counts[j]);
+            assert_eq!(binned[j * r..(j + 1) * r].iter().sum::<i64>(), counts[j]);
+        }
+        // bins 1..nc−1 lie between neighbours on the line: sub-bin k of bin j holds the share
+        // (1 + s ξ_k)/r with s = 0.15/ρ_j (half a bin's rise over the bin's mass)
+        for j in 1..nc - 1 {
+            for k in 0..r {
+                let xi = (2 * k + 1) as f64 / r as f64 - 1.0;
+                let p = (1.0 + 0.15 / rho[j] * xi) / r as f64;
+                let m = counts[j] as f64;
+                let se = (m * p * (1.0 - p)).sqrt();
+                for (what, c) in [
+                    ("counts", fine[j * r + k]),
+                    ("positions", binned[j * r + k]),
+                ] {
+                    assert!(
+                        (c as f64 - m * p).abs() < 5.0 * se,
+                        "{what}, bin {j} sub {k}: {c} vs {:.0} ± {se:.0}",
+                        m * p
+                    );
+                }
+            }
+            // and the uniform split would be off by far more than that
+            let uniform_gap = 0.15 / rho[j] * (1.0 - 1.0 / r as f64) / r as f64 * counts[j] as f64;
+            let se = (counts[j] as f64 / r as f64).sqrt();
+            assert!(uniform_gap > 10.0 * se, "bin {j}: the test cannot tell");
+        }
     }
 }

@@ -14,6 +14,7 @@ use crate::inference::draws::PosteriorSampler;
 use crate::math::{centre, sample_multinomial, softmax};
 use crate::rng::{SbRng, purpose, standard_normal, stream};
 use crate::walkers::domain::Domain;
+use crate::walkers::within::WithinBin;
 use ndarray::Array2;
 use rayon::prelude::*;
 
@@ -28,6 +29,8 @@ pub struct PredictionParams {
     pub level: f64,
     /// Seed.
     pub seed: u64,
+    /// How walkers spread within a coarse bin on a finer binning.
+    pub within: WithinBin,
 }
 
 impl PredictionParams {
@@ -143,6 +146,7 @@ pub fn predict(
                     counts: &counts,
                     nf,
                     domain,
+                    within: params.within,
                 };
                 let mut off = k * width;
                 for (o, d) in observables.iter().zip(&dims) {
