@@ -381,12 +381,12 @@ impl Model {
     /// (`initial`, float64 walker positions `(nf,)`), or continuing experiment (or run)
     /// `experiment` of the training `data` (`(X0, counts)` or trajectory `counts`). `bins`:
     /// binnings of the density; `within`: how walkers spread within a model bin on a finer
-    /// binning, `"linear"` (a limited slope from the neighbouring bins) or `"uniform"` (the
-    /// paper's map); `pairs`: 2-bin probabilities `[(k1, k2), ...]`. The same model, start and
+    /// binning, `"uniform"` (the paper's map) or `"linear"` (a limited slope from the
+    /// neighbouring bins); `pairs`: 2-bin probabilities `[(k1, k2), ...]`. The same model, start and
     /// seed give the bits of `scalebridge predict`.
-    #[pyo3(signature = (initial=None, *, data=None, experiment=None, horizon, bins=vec![24, 96], within="linear", samples=1000, level=0.95, seed=0, pairs=vec![], domain=None, progress=false))]
+    #[pyo3(signature = (initial=None, *, data=None, experiment=None, horizon, bins=vec![24, 96], within="uniform", samples=1000, level=0.95, seed=0, pairs=vec![], domain=None, progress=false))]
     #[pyo3(
-        text_signature = "(self, initial=None, *, data=None, experiment=None, horizon, bins=(24, 96), within='linear', samples=1000, level=0.95, seed=0, pairs=(), domain=None, progress=False)"
+        text_signature = "(self, initial=None, *, data=None, experiment=None, horizon, bins=(24, 96), within='uniform', samples=1000, level=0.95, seed=0, pairs=(), domain=None, progress=False)"
     )]
     fn predict<'py>(
         &self,

@@ -71,12 +71,12 @@ def test_predict_is_bit_identical_to_the_cli(tmp_path, cli, experiments, model):
         z = np.load(tmp_path / "p" / f"density_bins{b}.npz")
         assert np.array_equal(z["mean"], p.mean[b]) and np.array_equal(z["q_hi"], p.q_hi[b])
         assert np.array_equal(z["t"], p.t)
-    # the paper's uniform within-bin map on the finer binning: the CLI's bits too, and another
-    # 24-bin picture than the default linear profile (the model's 12 bins are the same)
+    # the linear within-bin profile on the finer binning: the CLI's bits too, and another
+    # 24-bin picture than the default uniform map (the model's 12 bins are the same at t = 0)
     cli("predict", "--model", tmp_path / "m", "--initial", tmp_path / "x.npy", "--horizon", 6,
-        "--bins", "12,24", "--within", "uniform", "--samples", 200, "--seed", 9,
+        "--bins", "12,24", "--within", "linear", "--samples", 200, "--seed", 9,
         "--out", tmp_path / "u", "--quiet")
-    u = model.predict(start, horizon=6, bins=(12, 24), within="uniform", samples=200, seed=9)
+    u = model.predict(start, horizon=6, bins=(12, 24), within="linear", samples=200, seed=9)
     z = np.load(tmp_path / "u" / "density_bins24.npz")
     assert np.array_equal(z["mean"], u.mean[24]) and np.array_equal(z["q_lo"], u.q_lo[24])
     assert not np.array_equal(u.mean[24], p.mean[24])

@@ -33,7 +33,7 @@ fn main() {
         samples: 1000,
         level: 0.95,
         seed: 3,
-        within: scalebridge::walkers::WithinBin::Linear,
+        within: scalebridge::walkers::WithinBin::default(),
     };
     let best = (0..3)
         .map(|_| {

@@ -50,9 +50,9 @@ pub struct PredictArgs {
         default_value = "24,96"
     )]
     pub bins: Vec<usize>,
-    /// How walkers spread within a model bin on a finer binning: linear (a limited slope from
-    /// the neighbouring bins, mass kept per bin) or uniform (the paper's map).
-    #[arg(long, value_name = "PROFILE", default_value = "linear", value_parser = ["linear", "uniform"])]
+    /// How walkers spread within a model bin on a finer binning: uniform (the paper's map, SPEC
+    /// A.2) or linear (a limited slope from the neighbouring bins, each bin's mass kept).
+    #[arg(long, value_name = "PROFILE", default_value = "uniform", value_parser = ["uniform", "linear"])]
     pub within: String,
     /// Output directory.
     #[arg(long, value_name = "DIR")]

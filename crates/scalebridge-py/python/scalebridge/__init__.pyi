@@ -100,7 +100,7 @@ class Model:
         experiment: Optional[int] = None,
         horizon: int,
         bins: Sequence[int] = (24, 96),
-        within: Literal["linear", "uniform"] = "linear",
+        within: Literal["uniform", "linear"] = "uniform",
         samples: int = 1000,
         level: float = 0.95,
         seed: int = 0,
@@ -110,8 +110,8 @@ class Model:
     ) -> Prediction:
         """Predictive bands (SPEC A.8) from ``initial`` walker positions, or continuing
         ``experiment`` of the training ``data``; ``within``: how walkers spread within a
-        model bin on a finer binning (``"linear"``: a limited slope from the neighbouring
-        bins; ``"uniform"``: the paper's map)."""
+        model bin on a finer binning (``"uniform"``: the paper's map; ``"linear"``: a limited
+        slope from the neighbouring bins)."""
 
 @final
 class Prediction:

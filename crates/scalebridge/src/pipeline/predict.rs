@@ -157,11 +157,6 @@ pub fn parse_pairs(pairs: &[String], nc: usize) -> Result<Vec<(usize, usize)>> {
         .collect()
 }
 
-/// The profile older recorded options used.
-fn uniform_within() -> WithinBin {
-    WithinBin::Uniform
-}
-
 /// What to predict, whatever the start: the in-memory part of a [`PredictJob`].
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PredictOptions {
@@ -172,7 +167,7 @@ pub struct PredictOptions {
     /// How walkers spread within a coarse bin on a binning finer than the model's (the
     /// recorded options of a prediction made before this choice existed read as `uniform`, what
     /// it used).
-    #[serde(default = "uniform_within")]
+    #[serde(default)]
     pub within: WithinBin,
     /// Predictive samples.
     pub samples: usize,

@@ -70,8 +70,8 @@ pub struct PredictSection {
     /// Binnings (default 24, 96).
     #[serde(default = "bins")]
     pub bins: Vec<usize>,
-    /// The within-bin profile on binnings finer than the model's: `"linear"` (default) or
-    /// `"uniform"` ([`WithinBin`]).
+    /// The within-bin profile on binnings finer than the model's: `"uniform"` (default, SPEC
+    /// A.2) or `"linear"` ([`WithinBin`]).
     #[serde(default)]
     pub within: WithinBin,
     /// 2-bin pairs `"k1:k2"`.

@@ -6,9 +6,10 @@
 //! same for every profile. What the profile changes is the fine picture a prediction draws on a
 //! binning finer than the model's (`--bins 96` of a 24-bin model) and the positions it lifts to.
 //!
-//! * [`WithinBin::Uniform`], the paper's map: walkers uniform inside their bin. A smooth density
-//!   then comes back as a staircase, off by about `|ρ'| Δy/4` on a binning four times finer.
-//! * [`WithinBin::Linear`] (default): a linear profile `ρ_j (1 + s_j ξ)`, `ξ ∈ [−1, 1]` across
+//! * [`WithinBin::Uniform`] (default), the paper's map and SPEC A.2's rule: walkers uniform
+//!   inside their bin, each sub-bin inheriting `ρ_j/r`. A smooth density then comes back as a
+//!   staircase, off by about `|ρ'| Δy/4` on a binning four times finer.
+//! * [`WithinBin::Linear`] (opt-in): a linear profile `ρ_j (1 + s_j ξ)`, `ξ ∈ [−1, 1]` across
 //!   the bin, its slope from the neighbouring bins with the monotonised-central (MC) limiter of
 //!   finite-volume schemes (van Leer 1977):
 //!
@@ -28,18 +29,18 @@ use crate::error::{Error, Result};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WithinBin {
-    /// Walkers uniform within their bin (the paper's map).
+    /// Walkers uniform within their bin (the paper's map, SPEC A.2).
+    #[default]
     Uniform,
     /// A limited linear profile from the neighbouring bins' masses.
-    #[default]
     Linear,
 }
 
 impl WithinBin {
     /// The names [`WithinBin::parse`] accepts.
-    pub const NAMES: [&'static str; 2] = ["linear", "uniform"];
+    pub const NAMES: [&'static str; 2] = ["uniform", "linear"];
 
-    /// `linear` or `uniform`.
+    /// `uniform` or `linear`.
     pub fn parse(name: &str) -> Result<Self> {
         match name {
             "linear" => Ok(WithinBin::Linear),

@@ -25,7 +25,7 @@ use scalebridge::pipeline::predict::{PredictJob, StartFrom, predict};
 use scalebridge::rng::{SbRng, standard_normal, uniform};
 use scalebridge::walkers::experiments::{Start, run_controlled, run_trajectories};
 use scalebridge::walkers::initial::SmoothRandomField;
-use scalebridge::walkers::{FineState, FineSystem, SoftmaxLift};
+use scalebridge::walkers::{FineState, FineSystem, SoftmaxLift, WithinBin};
 use std::f64::consts::PI;
 use std::path::Path;
 
@@ -130,8 +130,10 @@ fn write_compressed(path: &Path, x0: &Array2<f64>, counts: &Array2<i64>) {
 }
 
 struct Outcome {
-    /// `(bins, coverage, error, band area)`.
+    /// `(bins, coverage, error, band area)`, the default (uniform) within-bin profile.
     rows: Vec<(usize, f64, f64, f64)>,
+    /// The same on 96 bins with the linear within-bin profile.
+    linear96: (usize, f64, f64, f64),
     elbo: f64,
 }
 
@@ -258,38 +260,45 @@ fn study_from(
     )
     .unwrap();
     refs.write_npz(&dir.join("trajectory.npz")).unwrap();
-    let p = predict(
-        &PredictJob {
-            model: dir.join("model"),
-            start: StartFrom::Initial(dir.join("initial.npy")),
-            horizon: HORIZON,
-            bins: vec![24, 96],
-            within: scalebridge::walkers::WithinBin::default(),
-            samples: 400,
-            level: 0.95,
-            pairs: vec![],
-            seed: 23,
-            domain: Some(domain),
-            reference: Some(dir.join("trajectory.npz")),
-            out: dir.join("prediction"),
-        },
-        &Silent,
-    )
-    .unwrap();
+    let predicted = |bins: Vec<usize>, within: WithinBin, out: &str| {
+        let p = predict(
+            &PredictJob {
+                model: dir.join("model"),
+                start: StartFrom::Initial(dir.join("initial.npy")),
+                horizon: HORIZON,
+                bins,
+                within,
+                samples: 400,
+                level: 0.95,
+                pairs: vec![],
+                seed: 23,
+                domain: Some(domain),
+                reference: Some(dir.join("trajectory.npz")),
+                out: dir.join(out),
+            },
+            &Silent,
+        )
+        .unwrap();
+        let rows = p
+            .coverage
+            .iter()
+            .map(|c| (c.bins, c.coverage_total, c.rel_l1_error_mean, c.band_area))
+            .collect::<Vec<_>>();
+        for (b, c, err, area) in &rows {
+            eprintln!(
+                "{name} ({family}, {tag}, ELBO {:.1}, {}): {b} bins: coverage {c:.3}, rel L1 error {err:.3}, band area {area:.2}",
+                learned.posterior.elbo,
+                within.name()
+            );
+        }
+        rows
+    };
+    let rows = predicted(vec![24, 96], WithinBin::default(), "prediction");
+    let linear96 = predicted(vec![96], WithinBin::Linear, "prediction-linear")[0];
     std::fs::remove_dir_all(&dir).ok();
-    let rows = p
-        .coverage
-        .iter()
-        .map(|c| (c.bins, c.coverage_total, c.rel_l1_error_mean, c.band_area))
-        .collect::<Vec<_>>();
-    for (b, c, err, area) in &rows {
-        eprintln!(
-            "{name} ({family}, {tag}, ELBO {:.1}): {b} bins: coverage {c:.3}, rel L1 error {err:.3}, band area {area:.2}",
-            learned.posterior.elbo
-        );
-    }
     Outcome {
         rows,
+        linear96,
         elbo: learned.posterior.elbo,
     }
 }
@@ -376,13 +385,14 @@ fn kernel_law_predicts_nonlinear_diffusion_with_empty_bins() {
 
 /// Issue 12, done-when 3, on the heterogeneous medium: the kernel law learned from 16
 /// trajectories of 8 steps (a compressed `.npz` with `counts` and `domain`) predicts 20 Δt from a
-/// new fine state with a mean relative L1 error ≤ 0.10, 95% coverage ≥ 90% and a band area ≤ 0.8
-/// of the mass on 24 and 96 bins (the 96-bin picture with the default linear within-bin
-/// profile), and with a smaller error and a higher coverage than the same law learned from 64
-/// one-step experiments (the same number of transitions). Measured: error 0.068 / 0.076,
-/// coverage 0.939 / 0.963, area 0.40 / 0.68 (one-step: 0.156 / 0.161, 0.728 / 0.878; with the
-/// uniform profile the 96-bin error was 0.114); from trajectories the density-hop system (empty
-/// bins) still predicts poorly (`docs/learning.md`).
+/// new fine state with 95% coverage ≥ 90% and a band area ≤ 0.8 of the mass on 24 and 96 bins,
+/// a mean relative L1 error ≤ 0.10 on 24 bins, and with a smaller error and a higher coverage
+/// than the same law learned from 64 one-step experiments (the same number of transitions).
+/// On 96 bins the error is ≤ 0.10 with the linear within-bin profile; with SPEC A.2's uniform
+/// one (the default) the staircase of each bin adds its own error. Measured: error 0.068 / 0.114
+/// (linear 0.076), coverage 0.938 / 0.936 (linear 0.963), area 0.40 / 0.67 (one-step: 0.156 /
+/// 0.182, 0.729 / 0.858); from trajectories the density-hop system (empty bins) still predicts
+/// poorly (`docs/learning.md`).
 #[test]
 fn kernel_law_from_trajectories_beats_one_step_training() {
     let domain = Domain::default();
@@ -398,7 +408,9 @@ fn kernel_law_from_trajectories_beats_one_step_training() {
     );
     let one = study("hetero-drift", &sys, 2.0, &start, "kernel");
     for (&(bins, cov, err, area), &(_, cov1, err1, _)) in runs.rows.iter().zip(&one.rows) {
-        assert!(err <= 0.10, "{bins} bins: error {err:.3} > 0.10");
+        if bins == 24 {
+            assert!(err <= 0.10, "{bins} bins: error {err:.3} > 0.10");
+        }
         assert!(cov >= 0.90, "{bins} bins: coverage {cov:.3} < 0.90");
         assert!(area <= 0.8, "{bins} bins: band area {area:.2} > 0.8");
         assert!(
@@ -410,4 +422,17 @@ fn kernel_law_from_trajectories_beats_one_step_training() {
             "{bins} bins: coverage {cov:.3} not above one-step {cov1:.3}"
         );
     }
+    let (_, cov, err, area) = runs.linear96;
+    assert!(
+        err <= 0.10,
+        "96 bins, linear profile: error {err:.3} > 0.10"
+    );
+    assert!(
+        cov >= 0.90,
+        "96 bins, linear profile: coverage {cov:.3} < 0.90"
+    );
+    assert!(
+        area <= 0.8,
+        "96 bins, linear profile: band area {area:.2} > 0.8"
+    );
 }
