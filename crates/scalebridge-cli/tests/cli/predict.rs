@@ -221,6 +221,19 @@ fn predict_bad_input_exits_2() {
             ],
             "pairs",
         ),
+        (
+            vec![
+                "--model",
+                s(&model),
+                "--initial",
+                s(&init),
+                "--horizon",
+                "3",
+                "--within",
+                "cubic",
+            ],
+            "within",
+        ),
     ];
     for (extra, needle) in cases {
         let mut args = vec!["predict", "--quiet", "--out", s(&out)];

@@ -608,3 +608,33 @@ pub fn run(
         seconds,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `[predict] within`: the demo names `uniform`; absent it is the default (uniform, SPEC
+    /// A.2); `linear` is read; anything else is an error naming the section and the value.
+    #[test]
+    fn within_is_read_defaulted_and_checked() {
+        assert_eq!(
+            RunConfig::demo().unwrap().predict.within,
+            WithinBin::Uniform
+        );
+        let without: String = DEMO
+            .lines()
+            .filter(|l| !l.starts_with("within"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_ne!(without, DEMO);
+        let cfg = RunConfig::parse(&without, "t").unwrap();
+        assert_eq!(cfg.predict.within, WithinBin::Uniform);
+        let with = |v: &str| DEMO.replace("within = \"uniform\"", &format!("within = \"{v}\""));
+        let cfg = RunConfig::parse(&with("linear"), "t").unwrap();
+        assert_eq!(cfg.predict.within, WithinBin::Linear);
+        let err = RunConfig::parse(&with("cubic"), "t")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("[predict]") && err.contains("cubic"), "{err}");
+    }
+}
