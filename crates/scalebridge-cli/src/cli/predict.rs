@@ -1,6 +1,7 @@
 //! Arguments of `scalebridge predict` and `scalebridge run`.
 
 use clap::Args;
+use scalebridge::walkers::WithinBin;
 use std::path::PathBuf;
 
 /// `scalebridge run`.
@@ -52,7 +53,7 @@ pub struct PredictArgs {
     pub bins: Vec<usize>,
     /// How walkers spread within a model bin on a finer binning: uniform (the paper's map, SPEC
     /// A.2) or linear (a limited slope from the neighbouring bins, each bin's mass kept).
-    #[arg(long, value_name = "PROFILE", default_value = "uniform", value_parser = ["uniform", "linear"])]
+    #[arg(long, value_name = "PROFILE", default_value = "uniform", value_parser = WithinBin::NAMES)]
     pub within: String,
     /// Output directory.
     #[arg(long, value_name = "DIR")]
