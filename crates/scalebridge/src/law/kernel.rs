@@ -216,6 +216,12 @@ struct Work {
     eta: Vec<f64>,
     /// The moved mass.
     m: Vec<f64>,
+    /// `∂m_j/∂ρ_a`, `(nc, nc)`, of an `X`-Jacobian.
+    a: Vec<f64>,
+    /// `∂η/∂ρ_q` of one bin, `2B+1`.
+    deta: Vec<f64>,
+    /// The mean over bins of a `θ`-Jacobian's rows, `P`.
+    avg: Vec<f64>,
 }
 
 impl KernelLaw {
@@ -338,6 +344,9 @@ impl KernelLaw {
             w.k.resize(nc * width, 0.0);
             w.eta.resize(width, 0.0);
             w.m.resize(nc, 0.0);
+            w.a.resize(nc * nc, 0.0);
+            w.deta.resize(width, 0.0);
+            w.avg.resize(2 * self.hop * l, 0.0);
         };
         WORK.with(|cell| match cell.try_borrow_mut() {
             Ok(mut w) => {
@@ -407,13 +416,13 @@ impl KernelLaw {
 
     /// `∂μ_j/∂X_k` of the state `w` was evaluated at (see [`CoarseLaw::jacobian_x_into`]);
     /// `false` (and `jac` unfinished) when a feature has no analytic partials.
-    fn jacobian_x_of(&self, w: &Work, theta: &[f64], jac: &mut [f64]) -> bool {
+    fn jacobian_x_of(&self, w: &mut Work, theta: &[f64], jac: &mut [f64]) -> bool {
         let nc = w.rho.len();
         let (l, bi, width) = (self.features.len(), self.hop as i64, 2 * self.hop + 1);
         let (rho, u, k, m) = (&w.rho, &w.u, &w.k, &w.m);
         // a[j][a] = ∂m_j/∂ρ_a
-        let mut a = vec![0.0; nc * nc];
-        let mut deta = vec![0.0; width];
+        let (a, deta) = (&mut w.a, &mut w.deta);
+        a.fill(0.0);
         for i in 0..nc {
             let ki = &k[i * width..(i + 1) * width];
             // the direct term: ρ_i moves to j = i + hop with K_hop(i)
@@ -435,7 +444,7 @@ impl KernelLaw {
                 for c in 0..2 * self.hop {
                     deta[self.column(c)] = nc as f64 * theta[c * l + f] * d;
                 }
-                let mean_deta: f64 = ki.iter().zip(&deta).map(|(kk, e)| kk * e).sum();
+                let mean_deta: f64 = ki.iter().zip(deta.iter()).map(|(kk, e)| kk * e).sum();
                 for hop in -bi..=bi {
                     let col = (hop + bi) as usize;
                     // ∂K_hop/∂ρ_q = K_hop (∂η_hop − Σ_c K_c ∂η_c)
@@ -635,7 +644,7 @@ impl CoarseLaw for KernelLaw {
         let (width, p) = (2 * self.hop + 1, 2 * self.hop * l);
         self.with_work(nc, |w| {
             self.evaluate(x, theta, w);
-            let (rho, psi, k, m) = (&w.rho, &w.psi, &w.k, &w.m);
+            let (rho, psi, k, m, avg) = (&w.rho, &w.psi, &w.k, &w.m, &mut w.avg);
             // jac first holds ∂m_j/∂θ, the derivative of the moved mass of bin j
             jac.fill(0.0);
             for i in 0..nc {
@@ -662,7 +671,7 @@ impl CoarseLaw for KernelLaw {
                 }
             }
             // μ = log m − mean(log m): ∂μ_j = ∂m_j/m_j − mean_k(∂m_k/m_k)
-            let mut avg = vec![0.0; p];
+            avg.fill(0.0);
             for j in 0..nc {
                 for (a, v) in avg.iter_mut().zip(&mut jac[j * p..(j + 1) * p]) {
                     *v /= m[j];
@@ -670,7 +679,7 @@ impl CoarseLaw for KernelLaw {
                 }
             }
             for j in 0..nc {
-                for (v, a) in jac[j * p..(j + 1) * p].iter_mut().zip(&avg) {
+                for (v, a) in jac[j * p..(j + 1) * p].iter_mut().zip(avg.iter()) {
                     *v -= a;
                 }
             }
@@ -911,10 +920,10 @@ fn clr(v: &[f64]) -> Vec<f64> {
     out
 }
 
-/// [`clr`] into `out`.
+/// [`clr`] into `out` (`ln` from the `libm` crate: plain Rust, like [`crate::math::exp`]).
 fn clr_into(v: &[f64], out: &mut [f64]) {
     for (o, x) in out.iter_mut().zip(v) {
-        *o = x.ln();
+        *o = libm::log(*x);
     }
     let mean = out.iter().sum::<f64>() / out.len() as f64;
     for o in out.iter_mut() {

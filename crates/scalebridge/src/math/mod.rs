@@ -6,6 +6,7 @@
 
 pub mod alias;
 pub mod brent;
+pub mod exp;
 pub mod multinomial;
 
 pub use alias::AliasTable;
@@ -36,12 +37,13 @@ pub fn softmax(x: &[f64]) -> Vec<f64> {
     out
 }
 
-/// [`softmax`] into a caller's buffer.
+/// [`softmax`] into a caller's buffer, with this crate's [`exp::exp`] (the same bits on every
+/// machine; the law's evaluations are mostly this).
 pub fn softmax_into(x: &[f64], out: &mut [f64]) {
     let m = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut z = 0.0;
     for (o, &v) in out.iter_mut().zip(x) {
-        *o = (v - m).exp();
+        *o = exp::exp(v - m);
         z += *o;
     }
     for o in out.iter_mut() {
