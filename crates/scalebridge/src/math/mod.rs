@@ -12,13 +12,13 @@ pub mod multinomial;
 pub use alias::AliasTable;
 pub use multinomial::sample_multinomial;
 
-/// `ln Σ_k e^{x_k}`, computed stably (shifted by the maximum).
+/// `ln Σ_k e^{x_k}`, computed stably (shifted by the maximum), with [`exp::exp`].
 pub fn log_sum_exp(x: &[f64]) -> f64 {
     let m = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if !m.is_finite() {
         return m;
     }
-    m + x.iter().map(|&v| (v - m).exp()).sum::<f64>().ln()
+    m + x.iter().map(|&v| exp::exp(v - m)).sum::<f64>().ln()
 }
 
 /// The logistic function `σ(t) = 1/(1 + e^{−t})`, without overflow for either sign.
