@@ -144,6 +144,15 @@ fn predict_bad_input_exits_2() {
         .unwrap();
     let out = dir.join("p");
     let none = dir.join("none");
+    // a valid call; each case below adds one bad option to it or changes one value
+    let valid = [
+        "--model",
+        s(&model),
+        "--initial",
+        s(&init),
+        "--horizon",
+        "3",
+    ];
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec![
@@ -182,58 +191,10 @@ fn predict_bad_input_exits_2() {
             ],
             "horizon",
         ),
-        (
-            vec![
-                "--model",
-                s(&model),
-                "--initial",
-                s(&init),
-                "--horizon",
-                "3",
-                "--level",
-                "1.5",
-            ],
-            "level",
-        ),
-        (
-            vec![
-                "--model",
-                s(&model),
-                "--initial",
-                s(&init),
-                "--horizon",
-                "3",
-                "--bins",
-                "36",
-            ],
-            "bins",
-        ),
-        (
-            vec![
-                "--model",
-                s(&model),
-                "--initial",
-                s(&init),
-                "--horizon",
-                "3",
-                "--pairs",
-                "3:99",
-            ],
-            "pairs",
-        ),
-        (
-            vec![
-                "--model",
-                s(&model),
-                "--initial",
-                s(&init),
-                "--horizon",
-                "3",
-                "--within",
-                "cubic",
-            ],
-            "within",
-        ),
+        ([&valid[..], &["--level", "1.5"]].concat(), "level"),
+        ([&valid[..], &["--bins", "36"]].concat(), "bins"),
+        ([&valid[..], &["--pairs", "3:99"]].concat(), "pairs"),
+        ([&valid[..], &["--within", "cubic"]].concat(), "within"),
     ];
     for (extra, needle) in cases {
         let mut args = vec!["predict", "--quiet", "--out", s(&out)];
