@@ -2,8 +2,8 @@
 //!
 //! The law's evaluations spend most of their time in `exp` (the `ρ` softmax and one softmax
 //! of `2B+1` hops per bin). glibc's `exp` is fast, but on machines with AVX-512 it ran 3-5
-//! times slower during a kernel-law fit (its VEX-encoded code after the 512-bit `memset`
-//! variants; measured in `docs/benchmarks.md`), and its results can differ between C
+//! times slower during a kernel-law fit (gone with glibc's AVX-512 code paths turned off;
+//! the mechanism not pinned down; measured in `docs/benchmarks.md`), and its results can differ between C
 //! libraries. This one is the table method of Tang (1989) in the form glibc and musl use:
 //! `x = (k/N) ln 2 + r` with `N = 128`, `|r| ≤ ln2/(2N)`, `e^x = 2^{k/N} e^r`, the 128 values
 //! `2^{i/N}` in a table, correctly rounded and with their rounding errors beside them, and
