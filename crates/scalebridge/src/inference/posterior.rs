@@ -152,6 +152,9 @@ pub(crate) struct Assembly<'a> {
     pub q_tau: &'a QGamma,
     pub q_v: &'a QGamma,
     pub trace: Vec<f64>,
+    /// The ELBO of the state handed over (the trajectory learner hands over its best sweep,
+    /// which need not be the last).
+    pub elbo: f64,
     pub parts: ElboParts,
     pub iterations: usize,
     pub converged: bool,
@@ -192,7 +195,7 @@ impl Assembly<'_> {
             },
             noise_shape: self.q_v.shape.clone(),
             noise_rate: self.q_v.rate.clone(),
-            elbo: *self.trace.last().unwrap_or(&f64::NAN),
+            elbo: self.elbo,
             elbo_terms: self.parts,
             elbo_trace: self.trace,
             iterations: self.iterations,

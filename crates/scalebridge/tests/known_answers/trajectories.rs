@@ -46,11 +46,27 @@ fn synthetic_runs(dir: &Path, runs: usize, steps: usize, seed: u64) -> std::path
 
 fn fit(data: &TrajectoryData) -> Posterior {
     let params = LearnerParams::default().range(2).check().unwrap();
-    Learner::new(params)
+    let post = Learner::new(params)
         .unwrap()
         .fit_trajectories(data, &mut |_| {})
         .unwrap()
-        .0
+        .0;
+    assert_best_sweep(&post);
+    post
+}
+
+/// The fit hands over its best sweep: the posterior's ELBO is the highest of its trace.
+pub fn assert_best_sweep(post: &Posterior) {
+    let best = post
+        .elbo_trace
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(
+        post.elbo, best,
+        "ELBO {} is not the trace's best",
+        post.elbo
+    );
 }
 
 #[test]

@@ -244,6 +244,9 @@ fn study_from(
         &Silent,
     )
     .unwrap();
+    if training == Training::Trajectories {
+        super::trajectories::assert_best_sweep(&learned.posterior);
+    }
     // the new fine state: walker k at the quantile (k + ½)/nf of the initial profile
     let positions: Vec<f64> = (0..NF).map(initial).collect();
     scalebridge::io::write_npy_f64_1d(&dir.join("initial.npy"), &positions).unwrap();
