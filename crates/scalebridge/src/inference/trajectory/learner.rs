@@ -24,7 +24,7 @@
 //!
 //! Convergence as on the controlled path: no coefficient moved by more than `tol` posterior
 //! standard deviations and the noise level by less than a relative `tol`, two sweeps in a row;
-//! or the best ELBO stalled ([`Stall`]).
+//! or the best ELBO stalled (`Stall`).
 //!
 //! The fit hands over its best sweep — the kept chains with the highest ELBO and the factors
 //! they were fitted under — not the last. The sweeps are not an exact ascent for a law
