@@ -480,6 +480,19 @@ impl Posterior {
                 super::params::LatentMethod::Adam => "ADAM/Monte Carlo",
             }
         );
+        // a trajectory fit hands over its best sweep, which need not be the last
+        let last = self.elbo_trace.last().copied().unwrap_or(f64::NAN);
+        if let Some(k) = self.elbo_trace.iter().position(|&e| e == self.elbo)
+            && k + 1 < self.elbo_trace.len()
+            && last < self.elbo
+        {
+            let _ = writeln!(
+                s,
+                "        handed over: sweep {} (the highest ELBO); the last sweep's was {:.2} nats lower",
+                k + 1,
+                self.elbo - last
+            );
+        }
         s
     }
 }

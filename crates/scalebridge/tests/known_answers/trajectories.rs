@@ -55,7 +55,8 @@ fn fit(data: &TrajectoryData) -> Posterior {
     post
 }
 
-/// The fit hands over its best sweep: the posterior's ELBO is the highest of its trace.
+/// The fit hands over its best sweep: the posterior's ELBO is the highest of its trace, and
+/// the printed law says which sweep that was when a later one was lower.
 pub fn assert_best_sweep(post: &Posterior) {
     let best = post
         .elbo_trace
@@ -66,6 +67,19 @@ pub fn assert_best_sweep(post: &Posterior) {
         post.elbo, best,
         "ELBO {} is not the trace's best",
         post.elbo
+    );
+    let k = 1 + post.elbo_trace.iter().position(|&e| e == best).unwrap();
+    let line = format!("handed over: sweep {k} (the highest ELBO)");
+    assert_eq!(
+        post.equation().contains(&line),
+        k < post.elbo_trace.len() && *post.elbo_trace.last().unwrap() < best
+    );
+    let mut later = post.clone();
+    later.elbo_trace.push(best - 1.5);
+    let text = later.equation();
+    assert!(
+        text.contains(&format!("{line}; the last sweep's was 1.50 nats lower")),
+        "{text}"
     );
 }
 
