@@ -396,7 +396,6 @@ impl Learner {
             marginal,
             q_tau: &q_tau,
             q_v: &q_v,
-            elbo: *trace.last().unwrap_or(&f64::NAN),
             trace,
             parts: last_parts,
             iterations,

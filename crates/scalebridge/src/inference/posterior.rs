@@ -152,9 +152,8 @@ pub(crate) struct Assembly<'a> {
     pub q_tau: &'a QGamma,
     pub q_v: &'a QGamma,
     pub trace: Vec<f64>,
-    /// The ELBO of the state handed over (the trajectory learner hands over its best sweep,
-    /// which need not be the last).
-    pub elbo: f64,
+    /// The ELBO's terms of the state handed over; their total is the posterior's ELBO (the
+    /// trajectory learner hands over its best sweep, which need not be the last).
     pub parts: ElboParts,
     pub iterations: usize,
     pub converged: bool,
@@ -195,7 +194,7 @@ impl Assembly<'_> {
             },
             noise_shape: self.q_v.shape.clone(),
             noise_rate: self.q_v.rate.clone(),
-            elbo: self.elbo,
+            elbo: self.parts.total(),
             elbo_terms: self.parts,
             elbo_trace: self.trace,
             iterations: self.iterations,

@@ -715,7 +715,6 @@ impl Learner {
             q_tau: &q_tau,
             q_v: &q_v,
             trace,
-            elbo: ch.elbo,
             parts: ch.parts,
             iterations,
             converged,
