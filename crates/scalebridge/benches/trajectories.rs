@@ -1,6 +1,6 @@
 //! Learning from trajectories (SPEC A.10, issue 12): the issue's speed case — `N = 16` runs of
-//! `T = 50` steps, `nc = 24`, advection–diffusion, kernel law (defaults) — the polynomial law
-//! (M = 2) on the same runs, and the synthetic law on 16 runs of 8 steps. One fit each (they take
+//! `T = 50` steps, `nc = 24`, advection–diffusion, kernel law (defaults, and with one position
+//! mode, the default before 2026-11-29) — the polynomial law (M = 2) on the same runs, and the synthetic law on 16 runs of 8 steps. One fit each (they take
 //! seconds to minutes); time, sweeps, convergence, ELBO.
 //! `cargo bench -p scalebridge --bench trajectories`.
 
@@ -48,6 +48,13 @@ fn main() {
     let kernel = LearnerParams::default()
         .law(LawOptions::default().spec("kernel").expect("kernel"))
         .max_iter(100);
+    let one_mode = LawOptions {
+        modes: Some(1),
+        ..Default::default()
+    };
+    let kernel_one_mode = LearnerParams::default()
+        .law(one_mode.spec("kernel").expect("kernel"))
+        .max_iter(100);
     let cases = [
         (
             "advection–diffusion 16 × 50, nc 24",
@@ -56,6 +63,14 @@ fn main() {
             50,
             "kernel",
             kernel,
+        ),
+        (
+            "advection–diffusion 16 × 50, nc 24",
+            SystemKind::Advdiff,
+            16,
+            50,
+            "kernel, 1 position mode",
+            kernel_one_mode,
         ),
         (
             "advection–diffusion 16 × 50, nc 24",

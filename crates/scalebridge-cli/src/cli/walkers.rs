@@ -81,8 +81,8 @@ pub struct LearnArgs {
     /// Kernel law: hop range B (2B+1 <= nc) [default: 2].
     #[arg(long, value_name = "B")]
     pub hop: Option<usize>,
-    /// Kernel law: Fourier position modes F (features sin, cos of 2πky/P, k = 1..F)
-    /// [default: 1].
+    /// Kernel law: Fourier position modes F (features sin, cos of 2πky/P, k = 1..F; modes
+    /// with 2k >= nc alias lower ones at the bin centres and are dropped) [default: 6].
     #[arg(long, value_name = "F")]
     pub modes: Option<usize>,
     /// Kernel law: density features, comma-separated from u, u2, log1p (log(1+u)), sat

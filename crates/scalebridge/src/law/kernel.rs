@@ -296,6 +296,41 @@ impl KernelLaw {
         out
     }
 
+    /// The density-independent features (the constant, the position modes) must be linearly
+    /// independent over the `nc` bin centres: a mode `k ≥ nc/2` aliases a lower one there
+    /// (`cos(2π·6y/P)` is 0 at every centre of 12 bins), and a coefficient without data to
+    /// tell it from another is left to the prior. Checked by Gram–Schmidt: a column whose
+    /// remainder after the columns before it is below `10⁻⁸` of its norm, or of `√nc` (a
+    /// column of zeros up to rounding), is an error naming it.
+    fn check_position_features(&self, nc: usize) -> Result<()> {
+        let u = vec![1.0; nc];
+        let mut basis: Vec<Vec<f64>> = Vec::new();
+        for f in self.features.iter().filter(|f| !f.depends_on_density()) {
+            let col: Vec<f64> = (0..nc).map(|i| f.eval(i, &u)).collect();
+            let norm = col.iter().map(|x| x * x).sum::<f64>().sqrt();
+            let mut rest = col;
+            for q in &basis {
+                let d: f64 = rest.iter().zip(q).map(|(a, b)| a * b).sum();
+                rest.iter_mut().zip(q).for_each(|(a, b)| *a -= d * b);
+            }
+            let left = rest.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if left.is_nan() || left <= 1e-8 * norm.max((nc as f64).sqrt()) {
+                return Err(Error::param(
+                    "modes",
+                    format!("feature `{}` at nc = {nc} bins", f.name()),
+                    &format!(
+                        "position features that differ at the bin centres: at nc = {nc} \
+                         use at most {} Fourier modes (a mode k needs nc > 2k)",
+                        (nc - 1) / 2
+                    ),
+                ));
+            }
+            rest.iter_mut().for_each(|a| *a /= left);
+            basis.push(rest);
+        }
+        Ok(())
+    }
+
     /// The density-independent features of every bin at `nc` bins, `(nc, L)` row-major, the
     /// density-dependent columns at 0.
     fn compute_fixed(&self, nc: usize) -> Vec<f64> {
@@ -600,7 +635,7 @@ impl CoarseLaw for KernelLaw {
                 &format!("such that 2B+1 <= nc = {nc} (a hop must not wrap onto itself)"),
             ));
         }
-        Ok(())
+        self.check_position_features(nc)
     }
 
     fn is_linear(&self) -> bool {
@@ -943,6 +978,32 @@ mod tests {
         let mut x: Vec<f64> = (0..nc).map(|_| standard_normal(&mut rng)).collect();
         centre(&mut x);
         x
+    }
+
+    /// Position modes that alias at the bin centres are an error naming `modes` when the law
+    /// meets the binning: mode `k` needs `nc > 2k` (at 12 bins `cos(2π·6y/P)` is 0 at every
+    /// centre; at 10 bins mode 6 repeats mode 4 up to sign); `2B+1 ≤ nc` as before.
+    #[test]
+    fn position_modes_must_be_resolved_by_the_bins() {
+        let law = |modes: usize| {
+            let mut f = vec![Local::Constant, Local::Density];
+            for k in 1..=modes {
+                f.extend([Local::Sin(k), Local::Cos(k)]);
+            }
+            KernelLaw::of_locals(2, &f).unwrap()
+        };
+        for (modes, nc) in [(6, 13), (6, 24), (3, 7), (1, 5), (0, 5)] {
+            law(modes).check(nc).unwrap();
+        }
+        for (modes, nc) in [(6, 12), (6, 10), (3, 6)] {
+            let e = law(modes).check(nc).unwrap_err().to_string();
+            assert!(
+                e.contains("modes") && e.contains(&format!("at nc = {nc}")),
+                "{e}"
+            );
+            assert!(e.contains(&format!("at most {}", (nc - 1) / 2)), "{e}");
+        }
+        assert!(law(0).check(4).unwrap_err().to_string().contains("hop"));
     }
 
     /// A constant kernel `K_b` is the exact non-interacting law:

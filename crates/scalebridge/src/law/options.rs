@@ -25,6 +25,27 @@ impl LawSpec {
         }
     }
 
+    /// The law as it is fitted at `nc` bins: the kernel law's Fourier position modes with
+    /// `2k ≥ nc` dropped — at the bin centres they repeat a lower mode up to sign, or vanish
+    /// (`cos(2π·6y/P)` at 12 bins) — so the default six modes serve any binning; the fitted
+    /// law's feature list shows what was kept. Other families are returned unchanged.
+    pub fn at_bins(&self, nc: usize) -> LawSpec {
+        match self {
+            LawSpec::Kernel { hop, features } => LawSpec::Kernel {
+                hop: *hop,
+                features: features
+                    .iter()
+                    .filter(|n| match Local::from_name(n) {
+                        Some(Local::Sin(k) | Local::Cos(k)) => 2 * k < nc,
+                        _ => true,
+                    })
+                    .cloned()
+                    .collect(),
+            },
+            other => other.clone(),
+        }
+    }
+
     /// Builds the family.
     pub fn build(&self) -> Result<Box<dyn CoarseLaw>> {
         match self {
@@ -46,8 +67,16 @@ impl LawSpec {
 
 /// Default hop range `B` of the kernel law.
 pub const DEFAULT_HOP: usize = 2;
-/// Default number of Fourier position modes of the kernel law.
-pub const DEFAULT_MODES: usize = 1;
+/// Default number of Fourier position modes of the kernel law: `sin`, `cos` of `2πky/P`,
+/// `k = 1..6` (wavelengths down to 4 bins at `nc = 24`), ARD pruning those the data do not
+/// need. Measured 2026-11-29 on five walker systems this project does not ship, 16 runs × 8
+/// steps, 20 Δt, two training seeds (`docs/learning.md`, *position modes*): with one mode the
+/// kernel law cannot express media whose rates vary on shorter scales than the domain (error
+/// 0.10–0.18 on four position-dependent media); with six, 0.03–0.07 on all of them. A
+/// homogeneous system pays for the extra candidates (0.026–0.039 with one mode, 0.059–0.067
+/// with six). A mode `k` needs `nc > 2k` bins: below 13 bins the fit keeps the modes the
+/// binning resolves ([`LawSpec::at_bins`]).
+pub const DEFAULT_MODES: usize = 6;
 /// Default density features of the kernel law (short names, see
 /// [`super::kernel::DENSITY_FEATURES`]).
 pub const DEFAULT_DENSITY: [&str; 1] = ["u"];
@@ -188,6 +217,21 @@ mod tests {
             LawOptions::default().spec("kernel").unwrap(),
             LawSpec::kernel(DEFAULT_HOP, &[Local::Density], DEFAULT_MODES)
         );
+        // the default modes at the bins the data have: all six at 24 bins, those with 2k < nc
+        // at fewer (the fitted law checks the rest, `KernelLaw::check`)
+        let default = LawOptions::default().spec("kernel").unwrap();
+        assert_eq!(default.at_bins(24), default);
+        assert_eq!(default.at_bins(13), default);
+        for nc in [5, 8, 12] {
+            assert_eq!(
+                default.at_bins(nc),
+                LawSpec::kernel(DEFAULT_HOP, &[Local::Density], (nc - 1) / 2)
+            );
+            default.at_bins(nc).build().unwrap().check(nc).unwrap();
+        }
+        assert!(default.build().unwrap().check(12).is_err());
+        let poly = LawSpec::Polynomial { range: 2, order: 1 };
+        assert_eq!(poly.at_bins(5), poly);
         assert!(
             LawOptions {
                 hop: Some(0),

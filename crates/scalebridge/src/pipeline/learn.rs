@@ -203,7 +203,9 @@ pub fn fit(
     source: &str,
     progress: &dyn Progress,
 ) -> Result<Fitted> {
-    let learner = Learner::new(params.clone().check()?)?;
+    // position modes the binning cannot resolve are dropped (`LawSpec::at_bins`)
+    let at_bins = params.law.at_bins(data.nc());
+    let learner = Learner::new(params.clone().law(at_bins).check()?)?;
     learner.law().check(data.nc())?;
     let started = Instant::now();
     progress.start("learning", params.max_iter as u64);

@@ -43,7 +43,7 @@ pub struct LearnSection {
     pub order: Option<usize>,
     /// Kernel law: hop range `B` (default 2).
     pub hop: Option<usize>,
-    /// Kernel law: Fourier position modes (default 1).
+    /// Kernel law: Fourier position modes (default 6, [`crate::law::options::DEFAULT_MODES`]).
     pub modes: Option<usize>,
     /// Kernel law: density features (default `["u"]`).
     pub density_features: Option<Vec<String>>,
