@@ -72,7 +72,8 @@ pub const DEFAULT_HOP: usize = 2;
 /// need. Measured 2026-11-29 on five walker systems this project does not ship, 16 runs × 8
 /// steps, 20 Δt, two training seeds (`docs/learning.md`, *position modes*): with one mode the
 /// kernel law cannot express media whose rates vary on shorter scales than the domain (error
-/// 0.10–0.18 on four position-dependent media); with six, 0.03–0.07 on all of them. A
+/// 0.07–0.18 on four position-dependent media, at least 0.10 on three of them); with six,
+/// 0.03–0.07 on all four. A
 /// homogeneous system pays for the extra candidates (0.026–0.039 with one mode, 0.059–0.067
 /// with six). A mode `k` needs `nc > 2k` bins: below 13 bins the fit keeps the modes the
 /// binning resolves ([`LawSpec::at_bins`]).
