@@ -6,9 +6,9 @@
 //! from a new, concentrated fine state with the domain given separately, judged against
 //! fine-scale replicas from that state.
 //!
-//! * [`HeteroDrift`]: non-interacting walkers in a heterogeneous medium — drift and diffusivity
+//! * [`Medium::heterogeneous`]: non-interacting walkers in a heterogeneous medium — drift and diffusivity
 //!   vary with position (Euler–Maruyama, `dy = a(y) dt + sqrt(2 D(y) dt) ξ`);
-//! * [`TwoMaterials`]: non-interacting walkers in a medium of two materials — the diffusivity
+//! * [`Medium::two_materials`]: non-interacting walkers in a medium of two materials — the diffusivity
 //!   jumps between the two halves of the domain (a step no finite Fourier series matches);
 //! * [`DensityHop`]: walkers on a fine lattice hopping with a probability proportional to the
 //!   occupation of their cell — nonlinear (porous-medium) diffusion `∂ρ/∂t = ∂²(ρ²)/∂y²`-like,
@@ -38,56 +38,52 @@ const NF: usize = 2400;
 const HORIZON: usize = 20;
 const REPLICAS: usize = 40;
 
-/// Drift `a(y) = a0 + a1 sin(2πy/P)` and diffusivity `D(y) = D0 (1 + d1 cos(2πy/P))`, `s` Euler
-/// steps of `δt` per coarse step `Δt = 1`.
-struct HeteroDrift {
+/// Non-interacting walkers in a medium whose drift `a(y)` and diffusivity `D(y)` vary with
+/// position: Euler–Maruyama, `dy = a(y) dt + sqrt(2 D(y) dt) ξ`, `steps` steps of `δt` per coarse
+/// step `Δt = 1`.
+struct Medium {
+    name: &'static str,
     domain: Domain,
     steps: usize,
+    drift: fn(&Domain, f64) -> f64,
+    diffusivity: fn(&Domain, f64) -> f64,
 }
 
-impl HeteroDrift {
-    fn a(&self, y: f64) -> f64 {
-        0.015 + 0.012 * (2.0 * PI * (y - self.domain.ymin) / self.domain.length()).sin()
-    }
-    fn d(&self, y: f64) -> f64 {
-        1.2e-3 * (1.0 + 0.6 * (2.0 * PI * (y - self.domain.ymin) / self.domain.length()).cos())
-    }
-}
-
-impl FineSystem for HeteroDrift {
-    fn name(&self) -> &str {
-        "hetero-drift"
-    }
-    fn domain(&self) -> Domain {
-        self.domain
-    }
-    fn coarse_dt(&self) -> f64 {
-        1.0
-    }
-    fn advance(&self, state: &mut FineState, rng: &mut SbRng) -> Result<()> {
-        let dt = 1.0 / self.steps as f64;
-        for _ in 0..self.steps {
-            for y in state.positions.iter_mut() {
-                let next =
-                    *y + self.a(*y) * dt + (2.0 * self.d(*y) * dt).sqrt() * standard_normal(rng);
-                *y = self.domain.wrap(next);
-            }
+impl Medium {
+    /// Drift `a(y) = 0.015 + 0.012 sin(2πy/P)` and diffusivity `D(y) = 1.2·10⁻³ (1 + 0.6
+    /// cos(2πy/P))` (`y` from `ymin`).
+    fn heterogeneous(domain: Domain) -> Self {
+        Medium {
+            name: "hetero-drift",
+            domain,
+            steps: 100,
+            drift: |d, y| 0.015 + 0.012 * (2.0 * PI * (y - d.ymin) / d.length()).sin(),
+            diffusivity: |d, y| 1.2e-3 * (1.0 + 0.6 * (2.0 * PI * (y - d.ymin) / d.length()).cos()),
         }
-        Ok(())
+    }
+
+    /// Two materials: diffusivity `4·10⁻⁴` on the left half of the domain and `2·10⁻³` on the
+    /// right, a constant drift `0.01`; walkers pile up where they diffuse slowly.
+    fn two_materials(domain: Domain) -> Self {
+        Medium {
+            name: "two-materials",
+            domain,
+            steps: 100,
+            drift: |_, _| 0.01,
+            diffusivity: |d, y| {
+                if y < d.ymin + 0.5 * d.length() {
+                    0.4e-3
+                } else {
+                    2.0e-3
+                }
+            },
+        }
     }
 }
 
-/// Diffusivity `D_lo` on the left half of the domain and `D_hi` on the right, a constant drift
-/// `a` (Euler–Maruyama, `s` steps of `δt` per coarse step `Δt = 1`): walkers pile up where they
-/// diffuse slowly.
-struct TwoMaterials {
-    domain: Domain,
-    steps: usize,
-}
-
-impl FineSystem for TwoMaterials {
+impl FineSystem for Medium {
     fn name(&self) -> &str {
-        "two-materials"
+        self.name
     }
     fn domain(&self) -> Domain {
         self.domain
@@ -97,11 +93,12 @@ impl FineSystem for TwoMaterials {
     }
     fn advance(&self, state: &mut FineState, rng: &mut SbRng) -> Result<()> {
         let dt = 1.0 / self.steps as f64;
-        let half = self.domain.ymin + 0.5 * self.domain.length();
+        let (a, d) = (self.drift, self.diffusivity);
         for _ in 0..self.steps {
             for y in state.positions.iter_mut() {
-                let d = if *y < half { 0.4e-3 } else { 2.0e-3 };
-                let next = *y + 0.01 * dt + (2.0 * d * dt).sqrt() * standard_normal(rng);
+                let next = *y
+                    + a(&self.domain, *y) * dt
+                    + (2.0 * d(&self.domain, *y) * dt).sqrt() * standard_normal(rng);
                 *y = self.domain.wrap(next);
             }
         }
@@ -400,7 +397,7 @@ fn bump(domain: Domain, amplitude: f64, centre: f64) -> impl Fn(usize) -> f64 {
 #[test]
 fn kernel_law_predicts_a_heterogeneous_medium() {
     let domain = Domain::default();
-    let sys = HeteroDrift { domain, steps: 100 };
+    let sys = Medium::heterogeneous(domain);
     let start = bump(domain, 2.0, -0.3);
     let k = study("hetero-drift", &sys, 2.0, &start, "kernel");
     let p = study("hetero-drift", &sys, 2.0, &start, "polynomial");
@@ -438,7 +435,7 @@ fn kernel_law_predicts_nonlinear_diffusion_with_empty_bins() {
 #[test]
 fn kernel_law_from_trajectories_beats_one_step_training() {
     let domain = Domain::default();
-    let sys = HeteroDrift { domain, steps: 100 };
+    let sys = Medium::heterogeneous(domain);
     let start = bump(domain, 2.0, -0.3);
     let runs = study_from(
         "hetero-drift",
@@ -489,7 +486,7 @@ fn kernel_law_from_trajectories_beats_one_step_training() {
 #[test]
 fn kernel_law_from_trajectories_predicts_a_two_material_medium() {
     let domain = Domain::default();
-    let sys = TwoMaterials { domain, steps: 100 };
+    let sys = Medium::two_materials(domain);
     let start = bump(domain, 2.0, -0.3);
     let runs = study_from(
         "two-materials",
