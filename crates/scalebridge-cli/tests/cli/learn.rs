@@ -506,6 +506,83 @@ fn kernel_law_end_to_end() {
     }
 }
 
+/// At 8 bins the kernel law keeps the position modes the bins resolve (`k = 1..3`; a mode
+/// `k ≥ nc/2` repeats a lower one at the bin centres) whether the six modes are the default or
+/// asked for, and the model predicts.
+#[test]
+fn kernel_law_keeps_the_modes_the_bins_resolve() {
+    let dir = tmp("learn-kernel-bins8");
+    let data = dir.join("data");
+    let res = run(&[
+        "simulate",
+        "--system",
+        "advdiff",
+        "--n",
+        "4",
+        "--trajectory",
+        "3",
+        "--nf",
+        "600",
+        "--bins",
+        "8",
+        "--seed",
+        "2",
+        "--quiet",
+        "--out",
+        s(&data),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let file = data.join("trajectory.npz");
+    let mut posts = Vec::new();
+    for (name, extra) in [("default", vec![]), ("six", vec!["--modes", "6"])] {
+        let model = dir.join(name);
+        let mut args = vec!["learn", "--data", s(&file), "--law", "kernel", "--quiet"];
+        args.extend(extra);
+        args.extend(["--out", s(&model)]);
+        let res = run(&args);
+        assert!(res.status.success(), "{name}: {}", stderr(&res));
+        posts.push(std::fs::read(model.join("posterior.json")).unwrap());
+    }
+    assert_eq!(
+        posts[0], posts[1],
+        "--modes 6 and the default differ at 8 bins"
+    );
+    let post: serde_json::Value = serde_json::from_slice(&posts[0]).unwrap();
+    assert_eq!(
+        post["law"]["features"],
+        serde_json::json!([
+            "1",
+            "u",
+            "sin(2πy/P)",
+            "cos(2πy/P)",
+            "sin(2π2y/P)",
+            "cos(2π2y/P)",
+            "sin(2π3y/P)",
+            "cos(2π3y/P)"
+        ])
+    );
+    assert_eq!(post["names"].as_array().unwrap().len(), 4 * 8);
+    let res = run(&[
+        "predict",
+        "--model",
+        s(&dir.join("default")),
+        "--data",
+        s(&file),
+        "--experiment",
+        "0",
+        "--horizon",
+        "3",
+        "--samples",
+        "50",
+        "--bins",
+        "8",
+        "--quiet",
+        "--out",
+        s(&dir.join("pred")),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+}
+
 /// `X0` written as float32 (NumPy's default for many user pipelines) is read and widened.
 #[test]
 fn float32_x0_is_read() {
