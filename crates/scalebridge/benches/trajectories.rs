@@ -1,7 +1,8 @@
 //! Learning from trajectories (SPEC A.10, issue 12): the issue's speed case — `N = 16` runs of
 //! `T = 50` steps, `nc = 24`, advection–diffusion, kernel law (defaults, and with one position
-//! mode, the default before 2026-11-29) — the polynomial law (M = 2) on the same runs, and the synthetic law on 16 runs of 8 steps. One fit each (they take
-//! seconds to minutes); time, sweeps, convergence, ELBO.
+//! mode, the default before 2026-11-29) — the polynomial law (M = 2) on the same runs, and the
+//! synthetic law on 16 runs of 8 steps. One fit each (they take seconds to minutes); time,
+//! sweeps, convergence, ELBO.
 //! `cargo bench -p scalebridge --bench trajectories`.
 
 use scalebridge::inference::{Learner, LearnerParams, TrajectoryData};
@@ -45,16 +46,16 @@ fn main() {
     println!();
     println!("| case | law | time (s) | sweeps | s/sweep | converged | ELBO |");
     println!("|---|---|---|---|---|---|---|");
-    let kernel = LearnerParams::default()
-        .law(LawOptions::default().spec("kernel").expect("kernel"))
-        .max_iter(100);
-    let one_mode = LawOptions {
-        modes: Some(1),
-        ..Default::default()
+    // the kernel law with `modes` position modes (`None`: the default)
+    let kernel = |modes: Option<usize>| {
+        let options = LawOptions {
+            modes,
+            ..Default::default()
+        };
+        LearnerParams::default()
+            .law(options.spec("kernel").expect("kernel"))
+            .max_iter(100)
     };
-    let kernel_one_mode = LearnerParams::default()
-        .law(one_mode.spec("kernel").expect("kernel"))
-        .max_iter(100);
     let cases = [
         (
             "advection–diffusion 16 × 50, nc 24",
@@ -62,7 +63,7 @@ fn main() {
             16,
             50,
             "kernel",
-            kernel,
+            kernel(None),
         ),
         (
             "advection–diffusion 16 × 50, nc 24",
@@ -70,7 +71,7 @@ fn main() {
             16,
             50,
             "kernel, 1 position mode",
-            kernel_one_mode,
+            kernel(Some(1)),
         ),
         (
             "advection–diffusion 16 × 50, nc 24",

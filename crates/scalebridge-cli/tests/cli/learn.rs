@@ -4,7 +4,7 @@ use super::common::*;
 use ndarray::{Array1, Array2};
 use ndarray_npy::NpzWriter;
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn simulate(dir: &Path, seed: &str) {
     let res = run(&[
@@ -506,12 +506,9 @@ fn kernel_law_end_to_end() {
     }
 }
 
-/// At 8 bins the kernel law keeps the position modes the bins resolve (`k = 1..3`; a mode
-/// `k ≥ nc/2` repeats a lower one at the bin centres) whether the six modes are the default or
-/// asked for, and the model predicts.
-#[test]
-fn kernel_law_keeps_the_modes_the_bins_resolve() {
-    let dir = tmp("learn-kernel-bins8");
+/// Small advection–diffusion runs in `dir/data`: 4 runs of 3 steps, 600 walkers, 8 bins; the
+/// path of their `trajectory.npz`.
+fn small_runs(dir: &Path) -> PathBuf {
     let data = dir.join("data");
     let res = run(&[
         "simulate",
@@ -532,7 +529,40 @@ fn kernel_law_keeps_the_modes_the_bins_resolve() {
         s(&data),
     ]);
     assert!(res.status.success(), "{}", stderr(&res));
-    let file = data.join("trajectory.npz");
+    data.join("trajectory.npz")
+}
+
+/// `predict` continues run `experiment` of `file` with `model` for 3 steps on 8 bins.
+fn continue_run(model: &Path, file: &Path, experiment: usize, out: &Path) {
+    let experiment = experiment.to_string();
+    let res = run(&[
+        "predict",
+        "--model",
+        s(model),
+        "--data",
+        s(file),
+        "--experiment",
+        &experiment,
+        "--horizon",
+        "3",
+        "--samples",
+        "50",
+        "--bins",
+        "8",
+        "--quiet",
+        "--out",
+        s(out),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+}
+
+/// At 8 bins the kernel law keeps the position modes the bins resolve (`k = 1..3`; a mode
+/// `k ≥ nc/2` repeats a lower one at the bin centres) whether the six modes are the default or
+/// asked for, and the model predicts.
+#[test]
+fn kernel_law_keeps_the_modes_the_bins_resolve() {
+    let dir = tmp("learn-kernel-bins8");
+    let file = small_runs(&dir);
     let mut posts = Vec::new();
     for (name, extra) in [("default", vec![]), ("six", vec!["--modes", "6"])] {
         let model = dir.join(name);
@@ -562,25 +592,7 @@ fn kernel_law_keeps_the_modes_the_bins_resolve() {
         ])
     );
     assert_eq!(post["names"].as_array().unwrap().len(), 4 * 8);
-    let res = run(&[
-        "predict",
-        "--model",
-        s(&dir.join("default")),
-        "--data",
-        s(&file),
-        "--experiment",
-        "0",
-        "--horizon",
-        "3",
-        "--samples",
-        "50",
-        "--bins",
-        "8",
-        "--quiet",
-        "--out",
-        s(&dir.join("pred")),
-    ]);
-    assert!(res.status.success(), "{}", stderr(&res));
+    continue_run(&dir.join("default"), &file, 0, &dir.join("pred"));
 }
 
 /// `X0` written as float32 (NumPy's default for many user pipelines) is read and widened.
@@ -712,27 +724,7 @@ fn bad_trajectories_are_named() {
 #[test]
 fn trajectories_learn_and_continue_a_run() {
     let dir = tmp("learn-runs");
-    let data = dir.join("data");
-    let res = run(&[
-        "simulate",
-        "--system",
-        "advdiff",
-        "--n",
-        "4",
-        "--trajectory",
-        "3",
-        "--nf",
-        "600",
-        "--bins",
-        "8",
-        "--seed",
-        "2",
-        "--quiet",
-        "--out",
-        s(&data),
-    ]);
-    assert!(res.status.success(), "{}", stderr(&res));
-    let file = data.join("trajectory.npz");
+    let file = small_runs(&dir);
     let model = dir.join("model");
     let res = run(&[
         "learn",
@@ -755,25 +747,7 @@ fn trajectories_learn_and_continue_a_run() {
         manifest.contains("\"training\": \"trajectories\""),
         "{manifest}"
     );
-    let res = run(&[
-        "predict",
-        "--model",
-        s(&model),
-        "--data",
-        s(&file),
-        "--experiment",
-        "1",
-        "--horizon",
-        "3",
-        "--samples",
-        "50",
-        "--bins",
-        "8",
-        "--quiet",
-        "--out",
-        s(&dir.join("pred")),
-    ]);
-    assert!(res.status.success(), "{}", stderr(&res));
+    continue_run(&model, &file, 1, &dir.join("pred"));
     let res = run(&[
         "predict",
         "--model",

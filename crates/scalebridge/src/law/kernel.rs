@@ -303,10 +303,13 @@ impl KernelLaw {
     /// remainder after the columns before it is below `10⁻⁸` of its norm, or of `√nc` (a
     /// column of zeros up to rounding), is an error naming it.
     fn check_position_features(&self, nc: usize) -> Result<()> {
-        let u = vec![1.0; nc];
+        let (l, fixed) = (self.features.len(), self.compute_fixed(nc));
         let mut basis: Vec<Vec<f64>> = Vec::new();
-        for f in self.features.iter().filter(|f| !f.depends_on_density()) {
-            let col: Vec<f64> = (0..nc).map(|i| f.eval(i, &u)).collect();
+        for (c, f) in self.features.iter().enumerate() {
+            if f.depends_on_density() {
+                continue;
+            }
+            let col: Vec<f64> = (0..nc).map(|i| fixed[i * l + c]).collect();
             let norm = col.iter().map(|x| x * x).sum::<f64>().sqrt();
             let mut rest = col;
             for q in &basis {
