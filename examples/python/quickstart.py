@@ -21,8 +21,11 @@ print(model)
 kernel = sb.learn(data["X0"], data["counts"], law="kernel", hop=2, domain=data["domain"])
 rows = sb.compare([model, kernel], labels=["polynomial", "kernel"])
 for row in rows:
-    print(f"{row['model']:>10}: ELBO {row['elbo']:.1f}{'  (best)' if row['best'] else ''}")
-best = model if rows[0]["best"] else kernel   # what `scalebridge run` does: the higher evidence
+    print(
+        f"{row['model']:>10}: ELBO {row['elbo']:.1f}, of the active law {row['elbo_active']:.1f}"
+        f"{'  (best)' if row['best'] else ''}"
+    )
+best = model if rows[0]["best"] else kernel   # what `scalebridge run` does: the active law's evidence
 
 # predict 50 Δt from a new fine state: a bump of walkers (wrapped onto the periodic domain)
 nf = data["positions0"].shape[1]

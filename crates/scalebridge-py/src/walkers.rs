@@ -315,6 +315,13 @@ impl Model {
         self.fitted.posterior.elbo
     }
 
+    /// The ELBO of the active law (the pruned candidate terms taken out), which `compare`
+    /// ranks models by.
+    #[getter]
+    fn elbo_active(&self) -> PyResult<f64> {
+        self.fitted.posterior.active_law_elbo().py_err()
+    }
+
     /// Whether the fit met its convergence criterion.
     #[getter]
     fn converged(&self) -> bool {
@@ -477,8 +484,9 @@ pub fn load_model(py: Python<'_>, dir: PathBuf) -> PyResult<Model> {
 }
 
 /// Models learned on the same data, side by side by their ELBO (`scalebridge compare`): a list
-/// of dicts (`model`, `law`, `nc`, `terms`, `active`, `elbo`, `elbo_minus_best`, `converged`,
-/// `best`). `labels` name the models (default `model 0`, `model 1`, ...).
+/// of dicts (`model`, `law`, `nc`, `terms`, `active`, `elbo`, `elbo_minus_best`, `elbo_active`,
+/// `elbo_active_minus_best`, `converged`, `best`); `best` has the highest `elbo_active`, the
+/// ELBO of the active law. `labels` name the models (default `model 0`, `model 1`, ...).
 #[pyfunction]
 #[pyo3(signature = (models, labels=None))]
 pub fn compare<'py>(

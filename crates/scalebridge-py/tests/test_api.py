@@ -129,7 +129,11 @@ def test_compare(experiments, model):
     rows = sb.compare([model, m1], labels=["M2", "M1"])
     assert [r["model"] for r in rows] == ["M2", "M1"]
     assert sum(r["best"] for r in rows) == 1
-    assert max(r["elbo"] for r in rows) == [r["elbo"] for r in rows if r["best"]][0]
+    assert max(r["elbo_active"] for r in rows) == [r["elbo_active"] for r in rows if r["best"]][0]
+    assert [r["elbo_active"] for r in rows] == [model.elbo_active, m1.elbo_active]
+    # the active law's ELBO differs from the full one by the pruned candidates' terms alone
+    for r in rows:
+        assert r["elbo_active"] > r["elbo"] or r["active"] == r["terms"]
     other = sb.simulate("advdiff", 32, seed=4, **SMALL)
     m3 = sb.learn(other["X0"], other["counts"], M=1, order=1, domain=dom)
     with pytest.raises(ValueError, match="different data"):

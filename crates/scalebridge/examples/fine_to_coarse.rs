@@ -22,7 +22,8 @@ fn main() -> Result<(), scalebridge::Error> {
     let data = TrainingData::from_experiments(&experiments)?;
 
     // a sparse Bayesian polynomial law (range M = 2, first order) and a kernel law (hops of up
-    // to 2 bins, the default local features); the ELBO, every constant included, picks one
+    // to 2 bins, the default local features); the ELBO of each one's active law picks one (the
+    // full ELBO would also count its pruned candidate terms, 21.6 nats each)
     let polynomial = LearnerParams::default().range(2).order(1).check()?;
     let kernel = LearnerParams::default()
         .law(LawOptions::default().spec("kernel")?)
@@ -30,7 +31,11 @@ fn main() -> Result<(), scalebridge::Error> {
     let (p1, _) = Learner::new(polynomial)?.fit(&data, &mut |_| {})?;
     let (p2, _) = Learner::new(kernel)?.fit(&data, &mut |_| {})?;
     print!("{}\n{}", p1.equation(), p2.equation());
-    let posterior = if p2.elbo > p1.elbo { p2 } else { p1 };
+    let posterior = if p2.active_law_elbo()? > p1.active_law_elbo()? {
+        p2
+    } else {
+        p1
+    };
     println!("predicting with the {} law", posterior.law.summary());
 
     // coarse → fine: a new fine state, predicted 5 coarse steps on with 95% bands

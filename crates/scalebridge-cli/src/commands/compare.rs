@@ -1,4 +1,5 @@
-//! `scalebridge compare`: ELBOs of models learned on the same data, side by side.
+//! `scalebridge compare`: ELBOs of models learned on the same data, side by side, ranked by the
+//! ELBO of each one's active law (`scalebridge::inference::evidence`).
 
 use crate::cli::CompareArgs;
 use anyhow::Result;
@@ -29,28 +30,33 @@ pub fn run(args: CompareArgs) -> Result<()> {
         .unwrap_or(3)
         .max(3);
     println!(
-        "{:<width$}  {:<lw$} {:>4} {:>5} {:>6} {:>16} {:>12}  converged",
-        "model", "law", "nc", "terms", "active", "ELBO", "ELBO - best"
+        "{:<width$}  {:<lw$} {:>4} {:>5} {:>6} {:>16} {:>16} {:>12}  converged",
+        "model", "law", "nc", "terms", "active", "ELBO", "active-law ELBO", "- best"
     );
     for (d, r) in args.dirs.iter().zip(&rows) {
         // pad by characters, not bytes (`²`, `π` in kernel feature names)
         let pad = " ".repeat(lw - r.law.chars().count());
         println!(
-            "{:<width$}  {}{pad} {:>4} {:>5} {:>6} {:>16.6e} {:>12.3}  {}",
+            "{:<width$}  {}{pad} {:>4} {:>5} {:>6} {:>16.6e} {:>16.6e} {:>12.3}  {}",
             label(d),
             r.law,
             r.nc,
             r.terms,
             r.active,
             r.elbo,
-            r.elbo_minus_best,
+            r.elbo_active,
+            r.elbo_active_minus_best,
             if r.converged { "yes" } else { "no" }
         );
     }
     if rows.len() > 1
         && let Some((d, _)) = args.dirs.iter().zip(&rows).find(|(_, r)| r.best)
     {
-        println!("best (highest ELBO): {}", d.display());
+        println!("best (highest ELBO of the active law): {}", d.display());
+        println!(
+            "(the full ELBO also counts every pruned candidate term, {:.1} nats each at these priors, whatever the data)",
+            -scalebridge::inference::evidence::pruned_candidate_elbo(&models[0].params.priors)
+        );
     }
     Ok(())
 }

@@ -92,8 +92,12 @@ fn learn_show_compare_end_to_end() {
     let cmp = run(&["compare", m1.to_str().unwrap(), m2.to_str().unwrap()]);
     assert!(cmp.status.success(), "{}", stderr(&cmp));
     let table = String::from_utf8_lossy(&cmp.stdout);
-    assert_eq!(table.lines().count(), 4, "{table}");
-    assert!(table.contains("best (highest ELBO)"), "{table}");
+    assert_eq!(table.lines().count(), 5, "{table}");
+    assert!(
+        table.contains("best (highest ELBO of the active law)")
+            && table.contains("active-law ELBO"),
+        "{table}"
+    );
 
     // a model learned on other data is refused
     let other = tmp("learn-other");
@@ -463,7 +467,10 @@ fn kernel_law_end_to_end() {
         table.contains("kernel (B = 2") && table.contains("polynomial (M = 2, order 1)"),
         "{table}"
     );
-    assert!(table.contains("best (highest ELBO)"), "{table}");
+    assert!(
+        table.contains("best (highest ELBO of the active law)"),
+        "{table}"
+    );
 
     let pred = dir.join("pred");
     let res = run(&[

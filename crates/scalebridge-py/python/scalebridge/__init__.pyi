@@ -75,6 +75,9 @@ class Model:
     @property
     def elbo(self) -> float: ...
     @property
+    def elbo_active(self) -> float:
+        """The ELBO of the active law (pruned candidate terms taken out): what ``compare`` ranks by."""
+    @property
     def converged(self) -> bool: ...
     @property
     def iterations(self) -> int: ...
@@ -139,5 +142,6 @@ class Prediction:
 def load_model(dir: Union[str, "os.PathLike[str]"]) -> Model: ...
 def compare(models: Sequence[Model], labels: Optional[Sequence[str]] = None) -> List[Dict[str, Any]]:
     """``scalebridge compare`` as a list of dicts (model, law, nc, terms, active, elbo,
-    elbo_minus_best, converged, best)."""
+    elbo_minus_best, elbo_active, elbo_active_minus_best, converged, best); ``best`` has the
+    highest ``elbo_active``, the ELBO of the active law."""
 

@@ -11,6 +11,7 @@
 //! | [`updates`] | the closed-form updates of `q(θ)`, `q(τ)`, `q(v)` |
 //! | [`latent`] | the updates of `q(X_i)`: Newton on the Jensen bound (fast) and ADAM (reference) |
 //! | [`elbo`] | the evidence lower bound with every constant |
+//! | [`evidence`] | the ELBO of the active law, which `compare` and `run` rank laws by |
 //! | [`learner`] | the coordinate-ascent loop |
 //! | [`posterior`] | the immutable fitted [`Posterior`] that everything downstream consumes |
 //! | [`draws`] | posterior draws of `θ` and `v` (reproducible from a seed) |
@@ -20,6 +21,7 @@ pub mod data;
 pub mod design;
 pub mod draws;
 pub mod elbo;
+pub mod evidence;
 pub mod joint;
 pub mod latent;
 pub mod learner;

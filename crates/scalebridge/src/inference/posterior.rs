@@ -454,6 +454,13 @@ impl Posterior {
             self.nf,
             self.law.summary()
         );
+        // the number `compare` and `run` rank by; it needs theta_cov positive definite
+        if let Ok(active) = self.active_law_elbo() {
+            let _ = writeln!(
+                s,
+                "        {active:.6e} of the active terms alone (what compare ranks by)"
+            );
+        }
         let _ = writeln!(
             s,
             "data:   {}",

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | [`simulate`] | controlled experiments or trajectories of a walker system |
 //! | [`learn`] | the sparse Bayesian law from experiments |
-//! | [`compare`] | models learned on the same data, side by side by their ELBO |
+//! | [`compare`] | models learned on the same data, side by side by their ELBO, ranked by their active laws' |
 //! | [`predict`] | predictive bands from a learned model, and their coverage of replicas |
 //! | [`run`] | the whole walker pipeline from a TOML configuration (`scalebridge run`) |
 //! | [`ising`] | Monte Carlo sampling, fitting the lifting rule, dreaming, MCRG |

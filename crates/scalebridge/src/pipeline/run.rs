@@ -33,7 +33,8 @@ const INITIAL: u64 = 0x494e_4954;
 #[serde(deny_unknown_fields)]
 pub struct LearnSection {
     /// The law family, or several (`law = ["polynomial", "kernel"]`): each is learned, the
-    /// one with the highest ELBO predicts into `model/` and `prediction/`, the others into
+    /// one whose active law has the highest ELBO ([`crate::inference::evidence`]) predicts
+    /// into `model/` and `prediction/`, the others into
     /// `model-<family>/` and `prediction-<family>/` (default `polynomial`).
     #[serde(default = "polynomial", deserialize_with = "one_or_many")]
     pub law: Vec<String>,
@@ -361,9 +362,12 @@ pub struct RunManifest {
 pub struct LawResult {
     /// The law.
     pub law: LawSpec,
-    /// Its ELBO on the run's experiments.
+    /// Its ELBO on the run's experiments, every candidate term counted.
     pub elbo: f64,
-    /// Whether it has the highest ELBO (and is the one the report shows).
+    /// The ELBO of its active law ([`crate::inference::Posterior::active_law_elbo`]), which
+    /// the laws are ranked by.
+    pub elbo_active: f64,
+    /// Whether its active law has the highest ELBO (and is the one the report shows).
     pub chosen: bool,
     /// Its prediction directory.
     pub prediction: PathBuf,
@@ -454,9 +458,14 @@ pub fn run(
         )?;
         learned.push((spec.family(), dir, l.posterior));
     }
-    // the law with the highest ELBO predicts into model/ and prediction/
+    // the law whose active law has the highest ELBO predicts into model/ and prediction/ (the
+    // full ELBO would charge each family ~21.6 nats per pruned candidate: inference::evidence)
+    let active_elbo = learned
+        .iter()
+        .map(|(_, _, p)| p.active_law_elbo())
+        .collect::<Result<Vec<f64>>>()?;
     let best = (0..learned.len())
-        .max_by(|&a, &b| learned[a].2.elbo.total_cmp(&learned[b].2.elbo))
+        .max_by(|&a, &b| active_elbo[a].total_cmp(&active_elbo[b]))
         .ok_or_else(|| Error::numerical("run", "no law learned"))?;
     if several {
         let staged = io::OutputDir::stage(&out.join("model"))?;
@@ -469,7 +478,7 @@ pub fn run(
         }
         staged.commit()?;
         say(&format!(
-            "the {} law has the highest ELBO: it predicts into model/ and prediction/",
+            "the {} law's active terms have the highest ELBO: it predicts into model/ and prediction/",
             learned[best].0
         ));
     }
@@ -533,6 +542,7 @@ pub fn run(
         laws.push(LawResult {
             law: posterior.law.clone(),
             elbo: posterior.elbo,
+            elbo_active: active_elbo[k],
             chosen: k == best,
             prediction: to,
             coverage: p.coverage.clone(),
@@ -560,9 +570,14 @@ pub fn run(
     ];
     if several {
         summary.push(format!(
-            "laws learned: {}; the {} law has the highest ELBO and is the one shown",
+            "laws learned: {}; the {} law's active terms have the highest ELBO and it is the one shown",
             laws.iter()
-                .map(|l| format!("{} (ELBO {:.1})", l.law.family(), l.elbo))
+                .map(|l| format!(
+                    "{} (ELBO {:.1}, of its active terms {:.1})",
+                    l.law.family(),
+                    l.elbo,
+                    l.elbo_active
+                ))
                 .collect::<Vec<_>>()
                 .join(", "),
             posterior.law.family()

@@ -107,6 +107,47 @@ fn synthetic_law_is_recovered() {
     assert!(noise(&p) < 1e-3, "1/<v> = {}", noise(&p));
 }
 
+/// Synthetic, N = 128, fitted with M = 2 (20 candidate terms) and M = 3 (35): both find the
+/// four true terms. The full ELBO falls by the hyperprior's constant for each of the 15 extra
+/// candidates ARD switches off (`pruned_candidate_elbo`, −21.6 nats; tolerance 1 nat per
+/// candidate for their not-quite-limiting variances and the fits' own differences), while the
+/// ELBO of the active law — what `compare` ranks by — changes by less than one candidate's
+/// constant.
+#[test]
+fn pruned_candidates_change_the_elbo_but_not_the_active_laws() {
+    use scalebridge::inference::evidence::pruned_candidate_elbo;
+    let d = data(SystemKind::Synthetic, 128, 11, None, None);
+    let p2 = fit(&d, LearnerParams::default().range(2));
+    let p3 = fit(&d, LearnerParams::default().range(3));
+    assert_eq!(active_names(&p2), active_names(&p3));
+    let extra = (p3.names.len() - p2.names.len()) as f64;
+    assert_eq!(extra, 15.0);
+    let cost = pruned_candidate_elbo(&p2.params.priors);
+    assert!((cost + 21.61).abs() < 0.01, "{cost}");
+    let full = p3.elbo - p2.elbo;
+    assert!(
+        (full - extra * cost).abs() < extra,
+        "full ELBO: M = 3 minus M = 2 = {full:.2}, {extra} pruned candidates x {cost:.2} = {:.2}",
+        extra * cost
+    );
+    let (a2, a3) = (p2.active_law_elbo().unwrap(), p3.active_law_elbo().unwrap());
+    eprintln!(
+        "full ELBO {:.2} / {:.2}, active law {a2:.2} / {a3:.2}",
+        p2.elbo, p3.elbo
+    );
+    assert!((a3 - a2).abs() < cost.abs(), "active law: {a2} vs {a3}");
+    // compare ranks by the active law's ELBO, and shows both
+    let paths = [std::path::Path::new("M2"), std::path::Path::new("M3")];
+    let rows =
+        scalebridge::pipeline::compare::compare(&[(paths[0], &p2), (paths[1], &p3)]).unwrap();
+    let best = a2.max(a3);
+    for (r, (p, a)) in rows.iter().zip([(&p2, a2), (&p3, a3)]) {
+        assert_eq!((r.elbo, r.elbo_active, r.active), (p.elbo, a, 4));
+        assert_eq!(r.best, a == best, "{r:?}");
+        assert_eq!(r.elbo_active_minus_best, a - best);
+    }
+}
+
 /// Same data, same seed: the same posterior, bit for bit, on 1 and 2 threads (both paths).
 #[test]
 fn posterior_is_bit_identical_across_thread_counts() {

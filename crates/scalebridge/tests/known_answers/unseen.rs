@@ -167,6 +167,7 @@ struct Outcome {
     rows: Vec<(usize, f64, f64, f64)>,
     /// The same on 96 bins with the linear within-bin profile.
     linear96: (usize, f64, f64, f64),
+    /// The ELBO of the active law (what `compare` and `run` rank by).
     elbo: f64,
 }
 
@@ -322,8 +323,9 @@ fn study_from(
             .collect::<Vec<_>>();
         for (b, c, err, area) in &rows {
             eprintln!(
-                "{name} ({family}, {tag}, ELBO {:.1}, {}): {b} bins: coverage {c:.3}, rel L1 error {err:.3}, band area {area:.2}",
+                "{name} ({family}, {tag}, ELBO {:.1}, active law {:.1}, {}): {b} bins: coverage {c:.3}, rel L1 error {err:.3}, band area {area:.2}",
                 learned.posterior.elbo,
+                learned.posterior.active_law_elbo().unwrap(),
                 within.name()
             );
         }
@@ -335,11 +337,12 @@ fn study_from(
     Outcome {
         rows,
         linear96,
-        elbo: learned.posterior.elbo,
+        elbo: learned.posterior.active_law_elbo().unwrap(),
     }
 }
 
-/// What holds (measured, see `docs/prediction.md`): the kernel law has the higher evidence,
+/// What holds (measured, see `docs/prediction.md`): the kernel law has the higher evidence (the
+/// ELBO of its active law),
 /// less than half the polynomial law's error, an error of at most 0.2 (the issue asked for
 /// 0.15: met on 24 bins by both systems with the default six position modes, 0.142 and 0.143;
 /// with one mode 0.153 on the heterogeneous one; 96 bins 0.170 and 0.198), a band area of at
@@ -350,7 +353,7 @@ fn study_from(
 fn assert_bars(name: &str, k: &Outcome, p: &Outcome) {
     assert!(
         k.elbo > p.elbo,
-        "{name}: ELBO kernel {} <= polynomial {}",
+        "{name}: active-law ELBO kernel {} <= polynomial {}",
         k.elbo,
         p.elbo
     );
