@@ -12,7 +12,7 @@
 //! default `α0 = β0 = 10⁻¹⁰` that is `−23.03` nats, whatever the data. For a candidate that ARD
 //! has switched off (`μθ_l = 0`, `q(τ_l) = Gamma(α0 + ½, β0 + Sθ_ll/2)`) the rest adds up to
 //! `½ ln 2 + ½ + ½ ln π = 1.42` nats in the limit `α0, β0 → 0`, so every pruned candidate lowers
-//! the ELBO by `21.6` nats — a number set by `α0` alone (it would be `11.8` for `α0 = 10⁻⁶`),
+//! the ELBO by `21.6` nats — a number set by `α0` alone (it would be `12.4` for `α0 = 10⁻⁶`),
 //! while the fitted law, its likelihood and its predictions do not change. Measured: a kernel
 //! law with six position modes (56 candidates) whose 4 active terms predicted the
 //! advection–diffusion run 2.7× better than the polynomial law (7 candidates) had a full ELBO
@@ -129,6 +129,13 @@ mod tests {
             theta_tau_terms_of(&[0.0], &[vec![1e-3]], &[0.5], &[0.5e-3], &[0], &default).unwrap();
         assert!((c + 21.61).abs() < 0.01, "{c}");
         assert!((c - pruned_candidate_elbo(&default)).abs() < 1e-6);
+        // the module docs' figure for α0 = β0 = 1e-6
+        let vaguer = Priors {
+            alpha0: 1e-6,
+            beta0: 1e-6,
+            ..default
+        };
+        assert!((pruned_candidate_elbo(&vaguer) + 12.40).abs() < 0.01);
     }
 
     /// With every candidate kept the terms are the ELBO's own (`add_parameter_terms`), and
