@@ -46,6 +46,21 @@ impl LawSpec {
         }
     }
 
+    /// A one-line summary, e.g. `polynomial (M = 2, order 2)`, `kernel (B = 2; 1, u)`, or
+    /// with several position modes `kernel (B = 2; 1, u, sin, cos(2πky/P) k = 1..6)` (the
+    /// feature list of `posterior.json` names every one).
+    pub fn summary(&self) -> String {
+        match self {
+            LawSpec::Polynomial { range, order } => {
+                format!("polynomial (M = {range}, order {order})")
+            }
+            LawSpec::Kernel { hop, features } => {
+                format!("kernel (B = {hop}; {})", compact_modes(features).join(", "))
+            }
+            LawSpec::Custom { description } => format!("custom ({description})"),
+        }
+    }
+
     /// Builds the family.
     pub fn build(&self) -> Result<Box<dyn CoarseLaw>> {
         match self {
@@ -63,6 +78,29 @@ impl LawSpec {
             )),
         }
     }
+}
+
+/// The feature names with a run of position modes `sin(2πy/P), cos(2πy/P), …,
+/// sin(2πKy/P), cos(2πKy/P)` (`K ≥ 2`) written as one `sin, cos(2πky/P) k = 1..K`; the names
+/// are read by [`Local::from_name`].
+fn compact_modes(features: &[String]) -> Vec<String> {
+    let local = |i: usize| features.get(i).and_then(|n| Local::from_name(n));
+    let Some(start) = (0..features.len()).find(|&i| local(i) == Some(Local::Sin(1))) else {
+        return features.to_vec();
+    };
+    let run = (1..)
+        .take_while(|&k| {
+            local(start + 2 * (k - 1)) == Some(Local::Sin(k))
+                && local(start + 2 * k - 1) == Some(Local::Cos(k))
+        })
+        .count();
+    if run < 2 {
+        return features.to_vec();
+    }
+    let mut out = features[..start].to_vec();
+    out.push(format!("sin, cos(2πky/P) k = 1..{run}"));
+    out.extend_from_slice(&features[start + 2 * run..]);
+    out
 }
 
 /// Default hop range `B` of the kernel law.
@@ -241,5 +279,45 @@ mod tests {
             .spec("kernel")
             .is_err()
         );
+    }
+
+    fn kernel(features: &[&str]) -> String {
+        LawSpec::Kernel {
+            hop: 2,
+            features: features.iter().map(|f| f.to_string()).collect(),
+        }
+        .summary()
+    }
+
+    /// Several modes are written as one range; one mode, or a broken run, as they are.
+    #[test]
+    fn position_modes_are_summarised_as_a_range() {
+        let six: Vec<String> = (1..=6)
+            .flat_map(|k| [Local::Sin(k).name(), Local::Cos(k).name()])
+            .collect();
+        let mut f = vec!["1", "u"];
+        f.extend(six.iter().map(String::as_str));
+        assert_eq!(
+            kernel(&f),
+            "kernel (B = 2; 1, u, sin, cos(2πky/P) k = 1..6)"
+        );
+        f.push("grad");
+        assert_eq!(
+            kernel(&f),
+            "kernel (B = 2; 1, u, sin, cos(2πky/P) k = 1..6, grad)"
+        );
+        assert_eq!(
+            kernel(&["1", "u", "sin(2πy/P)", "cos(2πy/P)"]),
+            "kernel (B = 2; 1, u, sin(2πy/P), cos(2πy/P))"
+        );
+        let gap = [
+            "1",
+            "sin(2πy/P)",
+            "cos(2πy/P)",
+            "sin(2π3y/P)",
+            "cos(2π3y/P)",
+        ];
+        assert_eq!(kernel(&gap), format!("kernel (B = 2; {})", gap.join(", ")));
+        assert_eq!(kernel(&["1"]), "kernel (B = 2; 1)");
     }
 }

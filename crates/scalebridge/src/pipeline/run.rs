@@ -458,14 +458,18 @@ pub fn run(
         )?;
         learned.push((spec.family(), dir, l.posterior));
     }
-    // the law whose active law has the highest ELBO predicts into model/ and prediction/ (the
-    // full ELBO would charge each family ~21.6 nats per pruned candidate: inference::evidence)
-    let active_elbo = learned
+    // the law `compare` ranks best (its active law has the highest ELBO) predicts into model/
+    // and prediction/
+    let ranked = super::compare::compare(
+        &learned
+            .iter()
+            .map(|(_, dir, p)| (dir.as_path(), p))
+            .collect::<Vec<_>>(),
+    )?;
+    let active_elbo: Vec<f64> = ranked.iter().map(|r| r.elbo_active).collect();
+    let best = ranked
         .iter()
-        .map(|(_, _, p)| p.active_law_elbo())
-        .collect::<Result<Vec<f64>>>()?;
-    let best = (0..learned.len())
-        .max_by(|&a, &b| active_elbo[a].total_cmp(&active_elbo[b]))
+        .position(|r| r.best)
         .ok_or_else(|| Error::numerical("run", "no law learned"))?;
     if several {
         let staged = io::OutputDir::stage(&out.join("model"))?;

@@ -74,16 +74,27 @@ fn bayesian_kernel_law_recovers_the_exact_advection_diffusion_kernel() {
     // what `compare` ranks by)
     let poly = LearnerParams::default().range(2).order(2).check().unwrap();
     let (p2, _) = Learner::new(poly).unwrap().fit(&data, &mut |_| {}).unwrap();
-    let (ek, ep) = (
-        post.active_law_elbo().unwrap(),
-        p2.active_law_elbo().unwrap(),
+    assert_more_evidence(
+        "advection–diffusion",
+        ("kernel", &post),
+        ("polynomial", &p2),
     );
-    eprintln!(
-        "ELBO kernel {:.3}, polynomial {:.3}; of the active laws {ek:.3}, {ep:.3}",
-        post.elbo, p2.elbo
-    );
-    assert!(ek > ep);
     roundtrip(&post);
+}
+
+/// `winner`'s active law has the higher ELBO than `loser`'s (what `compare` ranks by); both
+/// ELBOs of each are printed.
+fn assert_more_evidence(data: &str, winner: (&str, &Posterior), loser: (&str, &Posterior)) {
+    let [(wn, w), (ln, l)] = [winner, loser];
+    let (ew, el) = (w.active_law_elbo().unwrap(), l.active_law_elbo().unwrap());
+    eprintln!(
+        "{data}: ELBO {wn} {:.3}, {ln} {:.3}; of the active laws {ew:.3}, {el:.3}",
+        w.elbo, l.elbo
+    );
+    assert!(
+        ew > el,
+        "{data}: active-law ELBO {wn} {ew:.3} <= {ln} {el:.3}"
+    );
 }
 
 /// `posterior.json` of a kernel law rebuilds the same law.
@@ -148,15 +159,7 @@ fn synthetic_system_prefers_the_polynomial_law() {
     };
     let poly = fit(LawSpec::Polynomial { range: 2, order: 2 });
     let kernel = fit(LawSpec::kernel(2, &[Local::Density], 1));
-    let (ep, ek) = (
-        poly.active_law_elbo().unwrap(),
-        kernel.active_law_elbo().unwrap(),
-    );
-    eprintln!(
-        "synthetic: ELBO polynomial {:.1}, kernel {:.1}; of the active laws {ep:.1}, {ek:.1}",
-        poly.elbo, kernel.elbo
-    );
-    assert!(ep > ek);
+    assert_more_evidence("synthetic", ("polynomial", &poly), ("kernel", &kernel));
     // and the polynomial law is still the paper's (within 4 marginal std)
     let truth = scalebridge::law::LinearLaw::paper_synthetic_terms();
     for (k, name) in poly.names.iter().enumerate() {

@@ -297,6 +297,7 @@ fn study_from(
     )
     .unwrap();
     refs.write_npz(&dir.join("trajectory.npz")).unwrap();
+    let elbo_active = learned.posterior.active_law_elbo().unwrap();
     let predicted = |bins: Vec<usize>, within: WithinBin, out: &str| {
         let p = predict(
             &PredictJob {
@@ -325,7 +326,7 @@ fn study_from(
             eprintln!(
                 "{name} ({family}, {tag}, ELBO {:.1}, active law {:.1}, {}): {b} bins: coverage {c:.3}, rel L1 error {err:.3}, band area {area:.2}",
                 learned.posterior.elbo,
-                learned.posterior.active_law_elbo().unwrap(),
+                elbo_active,
                 within.name()
             );
         }
@@ -337,7 +338,7 @@ fn study_from(
     Outcome {
         rows,
         linear96,
-        elbo: learned.posterior.active_law_elbo().unwrap(),
+        elbo: elbo_active,
     }
 }
 
