@@ -559,6 +559,10 @@ const COV_MAX_ITER: usize = 6;
 /// Blends `Λ(α)`, `α = 1, ½, ¼`, tried before the covariance is kept as it was.
 const BLEND_TRIES: usize = 3;
 
+/// Drawn transitions whose `θ`-Jacobians one Gram product of [`drawn_objective`] takes
+/// (`64·nc·L` values: 690 kB at `nc = 24`, `L = 56`).
+const GRAM_BLOCK: usize = 64;
+
 /// The drawn offsets `L⁻ᵀ ε^(s)` of the chain's current covariance ([`RunPosterior::offset`]).
 pub(crate) fn offsets(post: &RunPosterior, eps: &[Vec<f64>]) -> Vec<Vec<f64>> {
     eps.iter().map(|e| post.offset(e)).collect()
@@ -628,10 +632,20 @@ fn drawn_objective(
     let l = model.law.len();
     let mut f = -0.5 * logdet + jensen_likelihood(run, nc, mean, var);
     f -= 0.5 * (0..nc).map(|k| mean[k] * mean[k] + var[k]).sum::<f64>() / model.prior_var;
+    let cov = model.theta_cov.filter(|_| with_theta_cov);
     let mut mu = vec![0.0; nc];
-    let mut g = vec![0.0; nc * l];
-    let mut sg = vec![0.0; l];
     let mut xc = vec![0.0; nc];
+    // with `Sθ`: `Σ_s Σ_t Σ_j v_j g_tjᵀ Sθ g_tj = tr(Sθ GᵀG)`, `G` the rows `√v_j ∂μ_j/∂θ` of
+    // the drawn transitions, its Gram matrix summed block by block as matrix products (a
+    // product per row was a fifth of a kernel fit's time)
+    let block = if cov.is_some() { GRAM_BLOCK } else { 0 };
+    let mut g = vec![0.0; block * nc * l];
+    let mut gram = faer::Mat::<f64>::zeros(l, l);
+    let mut filled = 0;
+    let add_block = |g: &[f64], filled: usize, gram: &mut faer::Mat<f64>| {
+        let gm = MatRef::from_row_major_slice(&g[..filled * nc * l], filled * nc, l);
+        matmul(gram.as_mut(), Accum::Add, gm.transpose(), gm, 1.0, Par::Seq);
+    };
     let mut acc = 0.0;
     for z in zs {
         for t in 0..t1 - 1 {
@@ -639,22 +653,34 @@ fn drawn_objective(
                 xc[k] = mean[t * nc + k] + z[t * nc + k];
             }
             centre(&mut xc);
-            match model.theta_cov.filter(|_| with_theta_cov) {
-                Some(cov) => {
-                    model.law.linearise_into(&xc, model.theta, &mut mu, &mut g);
-                    for j in 0..nc {
-                        let row = &g[j * l..(j + 1) * l];
-                        for (a, s) in sg.iter_mut().enumerate() {
-                            *s = (0..l).map(|b| cov[a * l + b] * row[b]).sum();
-                        }
-                        acc += model.v[j] * row.iter().zip(&sg).map(|(x, y)| x * y).sum::<f64>();
-                    }
+            if block > 0 {
+                let gt = &mut g[filled * nc * l..(filled + 1) * nc * l];
+                model.law.linearise_into(&xc, model.theta, &mut mu, gt);
+                for (row, v) in gt.chunks_mut(l).zip(model.v) {
+                    let w = v.sqrt();
+                    row.iter_mut().for_each(|x| *x *= w);
                 }
-                None => model.law.mean_into(&xc, model.theta, &mut mu),
+                filled += 1;
+                if filled == block {
+                    add_block(&g, filled, &mut gram);
+                    filled = 0;
+                }
+            } else {
+                model.law.mean_into(&xc, model.theta, &mut mu);
             }
             for j in 0..nc {
                 let r = mean[(t + 1) * nc + j] + z[(t + 1) * nc + j] - mu[j];
                 acc += model.v[j] * r * r;
+            }
+        }
+    }
+    if let Some(cov) = cov {
+        if filled > 0 {
+            add_block(&g, filled, &mut gram);
+        }
+        for a in 0..l {
+            for b in 0..l {
+                acc += cov[a * l + b] * gram[(a, b)];
             }
         }
     }
