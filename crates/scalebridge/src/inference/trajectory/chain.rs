@@ -497,34 +497,32 @@ fn precision(
     lins: &[Linearised],
     exact_mean: bool,
 ) -> BlockTridiagonal {
-    let t1 = run.nf.len();
+    let mut p = transition_precision(model, nc, run.nf.len(), lins);
+    add_likelihood_curvature(&mut p, run, mean, var, exact_mean);
+    p
+}
+
+/// `A`: the start prior `I/σ0²` at `(0, 0)`, `V` at `(t+1, t+1)`, `JᵀVJ` at `(t, t)` and `−VJ`
+/// at `(t+1, t)`, averaged over `lins`. It does not depend on the chain's variances, so the
+/// covariance's fixed point computes it once.
+fn transition_precision(
+    model: &ChainModel<'_>,
+    nc: usize,
+    t1: usize,
+    lins: &[Linearised],
+) -> BlockTridiagonal {
     let q = nc * nc;
     let mut p = BlockTridiagonal::zeros(nc, t1);
-    let mut rho = vec![0.0; nc];
-    let mut shifted = vec![0.0; nc];
     let w = 1.0 / lins.len() as f64;
     let mut vj = vec![0.0; q];
     for t in 0..t1 {
         let d = &mut p.diag[t * q..(t + 1) * q];
-        jensen_shift(mean, var, nc, t, &mut shifted);
-        softmax_into(&shifted, &mut rho);
-        let n = run.nf[t];
         for r in 0..nc {
-            d[r * nc + r] += n * rho[r];
-            if exact_mean {
-                for c in 0..nc {
-                    d[r * nc + c] -= n * rho[r] * rho[c];
-                }
-            }
-        }
-        if t == 0 {
-            for r in 0..nc {
-                d[r * nc + r] += 1.0 / model.prior_var;
-            }
-        } else {
-            for r in 0..nc {
-                d[r * nc + r] += model.v[r];
-            }
+            d[r * nc + r] += if t == 0 {
+                1.0 / model.prior_var
+            } else {
+                model.v[r]
+            };
         }
         if t + 1 < t1 {
             let s = &mut p.sub[t * q..(t + 1) * q];
@@ -542,6 +540,35 @@ fn precision(
         }
     }
     p
+}
+
+/// Adds the Jensen likelihood's curvature at the means and variances to the diagonal blocks of
+/// `p`: `n_t(diag ρ̃_t − ρ̃_t ρ̃_tᵀ)` with `exact_mean`, else `n_t diag ρ̃_t`.
+fn add_likelihood_curvature(
+    p: &mut BlockTridiagonal,
+    run: &RunData<'_>,
+    mean: &[f64],
+    var: &[f64],
+    exact_mean: bool,
+) {
+    let (nc, t1) = (p.nc, p.t1);
+    let q = nc * nc;
+    let mut rho = vec![0.0; nc];
+    let mut shifted = vec![0.0; nc];
+    for t in 0..t1 {
+        let d = &mut p.diag[t * q..(t + 1) * q];
+        jensen_shift(mean, var, nc, t, &mut shifted);
+        softmax_into(&shifted, &mut rho);
+        let n = run.nf[t];
+        for r in 0..nc {
+            d[r * nc + r] += n * rho[r];
+            if exact_mean {
+                for c in 0..nc {
+                    d[r * nc + c] -= n * rho[r] * rho[c];
+                }
+            }
+        }
+    }
 }
 
 /// Newton iterations on the means per call, at most.
@@ -841,18 +868,12 @@ pub fn update_run(
         }
         // the covariance at these means: a fixed point in diag C (through ρ̃) …
         let lin = linearise(model, post.mean.clone(), nc, steps);
+        let transitions = transition_precision(model, nc, t1, std::slice::from_ref(&lin));
         let mut var = post.var.clone();
         let mut proposal = None;
         for _ in 0..COV_MAX_ITER {
-            let p = precision(
-                model,
-                run,
-                nc,
-                &post.mean,
-                &var,
-                std::slice::from_ref(&lin),
-                false,
-            );
+            let mut p = transitions.clone();
+            add_likelihood_curvature(&mut p, run, &post.mean, &var, false);
             let ch = p.factor_regularised()?;
             let next = ch.marginal_variances();
             let change = next
