@@ -56,7 +56,7 @@ impl Blocks {
 }
 
 /// Design rows, offsets and Gram matrices.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Design {
     /// Experiments `N`.
     pub n: usize,
@@ -77,6 +77,35 @@ pub struct Design {
     /// Distinct for every design built in this process: what a cache of products with `Φ`
     /// (the joint step's Schur complement) checks before it is reused.
     pub id: u64,
+}
+
+impl Clone for Design {
+    fn clone(&self) -> Self {
+        Design {
+            n: self.n,
+            nc: self.nc,
+            l: self.l,
+            phi: self.phi.clone(),
+            offset: self.offset.clone(),
+            gram_bin: self.gram_bin.clone(),
+            gram: self.gram.clone(),
+            blocks: self.blocks,
+            id: self.id,
+        }
+    }
+
+    /// Reuses `self`'s buffers (`Φ` is large; see [`Design::relinearise`]).
+    fn clone_from(&mut self, source: &Self) {
+        self.n = source.n;
+        self.nc = source.nc;
+        self.l = source.l;
+        self.phi.clone_from(&source.phi);
+        self.offset.clone_from(&source.offset);
+        self.gram_bin.clone_from(&source.gram_bin);
+        self.gram.clone_from(&source.gram);
+        self.blocks = source.blocks;
+        self.id = source.id;
+    }
 }
 
 /// `out = A x` for a row-major `A` (`out.len()` rows, `x.len()` columns).
@@ -113,10 +142,33 @@ impl Design {
     /// `(n, nc)`): one row per transition, whoever supplies them (controlled experiments' `X0`,
     /// or states drawn along trajectories).
     pub fn from_inputs(law: &dyn CoarseLaw, inputs: &[f64], nc: usize, theta: &[f64]) -> Self {
+        let mut design = Design {
+            n: 0,
+            nc,
+            l: law.len(),
+            phi: Vec::new(),
+            offset: Vec::new(),
+            gram_bin: Vec::new(),
+            gram: Mat::zeros(0, 0),
+            blocks: Blocks::new(0, nc),
+            id: 0,
+        };
+        design.relinearise(law, inputs, nc, theta);
+        design
+    }
+
+    /// [`Design::from_inputs`] into this design, its buffers reused: the learner on
+    /// trajectories re-linearises every Gauss–Newton iteration, and a fresh `Φ` of a kernel
+    /// law's drawn transitions (34 MB at `N·S·T = 3200`, `nc = 24`, `L = 56`: above the C
+    /// allocator's largest mapping threshold, so mapped and zeroed by the kernel every time)
+    /// cost a tenth of a fit's time in page faults (measured with `/usr/bin/time`: 2.3 million
+    /// minor faults, 4.4–6.4 s system time in a 20–31 s fit).
+    pub fn relinearise(&mut self, law: &dyn CoarseLaw, inputs: &[f64], nc: usize, theta: &[f64]) {
         let (n, l) = (inputs.len() / nc, law.len());
         let linear = law.is_linear();
-        let mut phi = vec![0.0; n * nc * l];
-        let mut offset = vec![0.0; n * nc];
+        let (phi, offset) = (&mut self.phi, &mut self.offset);
+        phi.resize(n * nc * l, 0.0);
+        offset.resize(n * nc, 0.0);
         // CHUNK inputs a task (one task and one scratch vector per chunk, not per input)
         phi.par_chunks_mut(CHUNK * nc * l)
             .zip(offset.par_chunks_mut(CHUNK * nc))
@@ -128,6 +180,9 @@ impl Design {
                     .zip(offs.chunks_mut(nc))
                     .zip(xs.chunks(nc))
                 {
+                    // a reused buffer: the law sees zeros, as in a fresh one
+                    jac.fill(0.0);
+                    off.fill(0.0);
                     law.linearise_into(x, theta, &mut mean, jac);
                     if !linear {
                         for j in 0..nc {
@@ -139,6 +194,7 @@ impl Design {
                 }
             });
         // G_j = Σ_i Φ_ij Φ_ijᵀ: the rows of bin j are every nc-th row of Φ
+        let phi = &*phi;
         let gram_bin: Vec<Mat<f64>> = (0..nc)
             .into_par_iter()
             .map(|j| {
@@ -156,17 +212,13 @@ impl Design {
         for g in &gram_bin {
             gram += g;
         }
-        Design {
-            n,
-            nc,
-            l,
-            phi,
-            offset,
-            gram_bin,
-            gram,
-            blocks: Blocks::new(n, nc),
-            id: next_design_id(),
-        }
+        self.n = n;
+        self.nc = nc;
+        self.l = l;
+        self.gram_bin = gram_bin;
+        self.gram = gram;
+        self.blocks = Blocks::new(n, nc);
+        self.id = next_design_id();
     }
 
     /// The rows `Φ_i` of experiments `r`, row-major `(r.len()·nc, L)`.

@@ -513,7 +513,7 @@ pub(crate) fn theta_step(
             if max_move(&qt.mean, theta_lin, &sd_of(&qt)) < 0.1 * block.tol {
                 break;
             }
-            *design = Design::from_inputs(law, block.inputs, nc, &qt.mean);
+            design.relinearise(law, block.inputs, nc, &qt.mean);
             *stats = design.latent_stats(block.targets, block.target_std);
             *theta_lin = qt.mean.clone();
             qt = update_theta(design, stats, &v_now, tau_used)?;

@@ -249,7 +249,6 @@ struct Factors {
 }
 
 /// The chains and what is drawn from them, after the chains' half of a sweep.
-#[derive(Clone)]
 struct Chains {
     posts: Vec<RunPosterior>,
     inputs: Vec<f64>,
@@ -260,6 +259,36 @@ struct Chains {
     marginal: Option<Mat<f64>>,
     parts: ElboParts,
     elbo: f64,
+}
+
+impl Clone for Chains {
+    fn clone(&self) -> Self {
+        Chains {
+            posts: self.posts.clone(),
+            inputs: self.inputs.clone(),
+            targets: self.targets.clone(),
+            design: self.design.clone(),
+            stats: self.stats.clone(),
+            theta_lin: self.theta_lin.clone(),
+            marginal: self.marginal.clone(),
+            parts: self.parts,
+            elbo: self.elbo,
+        }
+    }
+
+    /// Reuses `self`'s buffers: the fit keeps a backup and its best chains, and the design of
+    /// the drawn transitions is large ([`Design::relinearise`]).
+    fn clone_from(&mut self, source: &Self) {
+        self.posts.clone_from(&source.posts);
+        self.inputs.clone_from(&source.inputs);
+        self.targets.clone_from(&source.targets);
+        self.design.clone_from(&source.design);
+        self.stats.clone_from(&source.stats);
+        self.theta_lin.clone_from(&source.theta_lin);
+        self.marginal.clone_from(&source.marginal);
+        self.parts = source.parts;
+        self.elbo = source.elbo;
+    }
 }
 
 impl Chains {
@@ -359,7 +388,7 @@ impl Sweeps<'_> {
         )?);
         let zs = run_offsets(&ch.posts, &self.eps);
         (ch.inputs, ch.targets) = draw_transitions(&ch.posts, &zs, nc);
-        ch.design = Design::from_inputs(law, &ch.inputs, nc, &f.qt.mean);
+        ch.design.relinearise(law, &ch.inputs, nc, &f.qt.mean);
         let zeros = vec![0.0; ch.targets.len()];
         ch.stats = ch.design.latent_stats(&ch.targets, &zeros);
         add_linear_part(
@@ -588,13 +617,20 @@ impl Learner {
         // the factors the last kept chains were fitted under
         let mut used: Option<Factors> = None;
         let mut step_max = SQUAREM_START;
+        // the chains before a squared extrapolation, to go back to (its buffers reused)
+        let mut spare = ch.clone();
         // the kept chains with the highest ELBO and their factors: what the fit returns
         let mut best: Option<(Chains, Factors)> = None;
         // one kept chains' half: the trace, the best state, the observer, the convergence rule
         let mut keep = |ch: &Chains, f: &Factors, used: &mut Option<Factors>, it: usize| {
             trace.push(ch.elbo);
-            if best.as_ref().is_none_or(|(b, _)| ch.elbo > b.elbo) {
-                best = Some((ch.clone(), f.clone()));
+            match best.as_mut() {
+                Some((b, bf)) if ch.elbo > b.elbo => {
+                    b.clone_from(ch);
+                    bf.clone_from(f);
+                }
+                None => best = Some((ch.clone(), f.clone())),
+                _ => {}
             }
             let scale = ch.theta_sd();
             let moved = used
@@ -665,7 +701,7 @@ impl Learner {
                     *t = 0.0;
                 }
             });
-            let backup = ch.clone();
+            spare.clone_from(&ch);
             let before = ch.elbo;
             let ok = sw.chains(&mut ch, &trial, iterations + 1).is_ok() && ch.elbo >= before;
             if ok {
@@ -680,7 +716,7 @@ impl Learner {
                 fac = sw.factors(&mut ch, &trial.q_tau, &trial.q_v)?;
             } else {
                 step_max = (step_max / 2.0).max(1.0);
-                ch = backup;
+                std::mem::swap(&mut ch, &mut spare);
             }
         }
 
