@@ -445,6 +445,46 @@ pub(crate) fn exact_theta_objective(
     theta_objective(lat_mean, &means, nc, v, tau, theta)
 }
 
+/// [`exact_theta_objective`] at `theta + δ e_k` for every `δ` of `deltas`: the law's
+/// evaluations shared through [`CoarseLaw::mean_along_into`], each objective summed in the
+/// same order.
+pub(crate) fn exact_theta_objective_along(
+    law: &dyn CoarseLaw,
+    inputs: &[f64],
+    lat_mean: &[f64],
+    nc: usize,
+    v: &[f64],
+    tau: &[f64],
+    theta: &[f64],
+    k: usize,
+    deltas: &[f64],
+) -> Vec<f64> {
+    let s = deltas.len();
+    // the law's means, `(input, δ, bin)`, in chunks of CHUNK inputs
+    let mut means = vec![0.0; s * inputs.len()];
+    means
+        .par_chunks_mut(CHUNK * s * nc)
+        .zip(inputs.par_chunks(CHUNK * nc))
+        .for_each(|(out, xs)| {
+            for (m, x) in out.chunks_mut(s * nc).zip(xs.chunks(nc)) {
+                law.mean_along_into(x, theta, k, deltas, m);
+            }
+        });
+    let mut mean = vec![0.0; inputs.len()];
+    let mut th = theta.to_vec();
+    deltas
+        .iter()
+        .enumerate()
+        .map(|(d, delta)| {
+            for (i, row) in mean.chunks_mut(nc).enumerate() {
+                row.copy_from_slice(&means[(i * s + d) * nc..(i * s + d + 1) * nc]);
+            }
+            th[k] = theta[k] + delta;
+            theta_objective(lat_mean, &mean, nc, v, tau, &th)
+        })
+        .collect()
+}
+
 /// The `θ`-dependent part of the ELBO for the law means `mean` (row-major `(N, nc)`), the
 /// latent means and the other factors fixed:
 /// `−½ Σ_ij ⟨v_j⟩ (μ_ij − mean_ij)² − ½ Σ_l ⟨τ_l⟩ θ_l²`.

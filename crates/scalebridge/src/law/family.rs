@@ -30,6 +30,16 @@ pub trait CoarseLaw: Send + Sync + fmt::Debug {
     fn mean_into(&self, x: &[f64], theta: &[f64], out: &mut [f64]);
     /// `μ(X; θ)` into `mean` and `∂μ_j/∂θ_l` into `jac` (`nc × L`, row-major).
     fn linearise_into(&self, x: &[f64], theta: &[f64], mean: &mut [f64], jac: &mut [f64]);
+    /// `μ(X; θ + δ e_k)` for every `δ` of `deltas` into `out` (`deltas.len() × nc`, row-major):
+    /// the law along one coefficient, what a profile of the objective needs. The default
+    /// evaluates the law once per `δ`; a family may share what does not depend on `θ_k`.
+    fn mean_along_into(&self, x: &[f64], theta: &[f64], k: usize, deltas: &[f64], out: &mut [f64]) {
+        let mut th = theta.to_vec();
+        for (d, o) in deltas.iter().zip(out.chunks_mut(x.len())) {
+            th[k] = theta[k] + d;
+            self.mean_into(x, &th, o);
+        }
+    }
     /// `∂μ_j/∂X_k` at `(X, θ)` into `jac` (`nc × nc`, row-major): what a learner whose input
     /// states are latent (trajectories, SPEC A.10) needs. The default takes central differences
     /// of [`CoarseLaw::mean_into`] with steps `h_k = 10⁻⁵ (1 + |X_k|)` (truncation error

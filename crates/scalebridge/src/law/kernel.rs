@@ -222,6 +222,8 @@ struct Work {
     deta: Vec<f64>,
     /// The mean over bins of a `θ`-Jacobian's rows, `P`.
     avg: Vec<f64>,
+    /// Per bin, what [`CoarseLaw::mean_along_into`] keeps: `z`, `Σ_{b≠c} K_b`, `ψ_f`.
+    along: Vec<f64>,
 }
 
 impl KernelLaw {
@@ -385,6 +387,7 @@ impl KernelLaw {
             w.a.resize(nc * nc, 0.0);
             w.deta.resize(width, 0.0);
             w.avg.resize(2 * self.hop * l, 0.0);
+            w.along.resize(3 * nc, 0.0);
         };
         WORK.with(|cell| match cell.try_borrow_mut() {
             Ok(mut w) => {
@@ -659,6 +662,63 @@ impl CoarseLaw for KernelLaw {
         self.with_work(x.len(), |w| {
             self.evaluate(x, theta, w);
             clr_into(&w.m, out);
+        });
+    }
+
+    /// One evaluation of the state, then per `δ` one `exp` a bin: `η` is linear in `θ`, so
+    /// moving coefficient `k` (hop column `c`, feature `f`) by `δ` multiplies that hop's weight
+    /// in bin `i` by `e^{δ ψ_f(i)}`. Then `K'_c = σ(z_i)`, `z_i = ln K_c − ln Σ_{b≠c} K_b +
+    /// δ ψ_f(i)`, and every other hop is scaled by `σ(−z_i) / Σ_{b≠c} K_b` — where a whole
+    /// evaluation takes `(2B+2)·nc` (measured: the profiles of the marginal widths were a fifth
+    /// of a kernel fit's time on 16 × 50 runs).
+    fn mean_along_into(&self, x: &[f64], theta: &[f64], k: usize, deltas: &[f64], out: &mut [f64]) {
+        let nc = x.len();
+        let (l, width, b) = (self.features.len(), 2 * self.hop + 1, self.hop);
+        let col = self.column(k / l);
+        let f = k % l;
+        self.with_work(nc, |w| {
+            self.evaluate(x, theta, w);
+            // per bin: z at δ = 0, the other hops' total, ψ_f(i)
+            let along = &mut w.along;
+            for i in 0..nc {
+                let ki = &w.k[i * width..(i + 1) * width];
+                let rest: f64 = ki
+                    .iter()
+                    .enumerate()
+                    .filter(|&(c, _)| c != col)
+                    .map(|(_, v)| v)
+                    .sum();
+                along[3 * i] = libm::log(ki[col]) - libm::log(rest);
+                along[3 * i + 1] = rest;
+                along[3 * i + 2] = w.psi[i * l + f];
+            }
+            for (d, o) in deltas.iter().zip(out.chunks_mut(nc)) {
+                w.m.fill(0.0);
+                for i in 0..nc {
+                    let z = along[3 * i] + d * along[3 * i + 2];
+                    // σ(z) and σ(−z), stable both ways
+                    let e = crate::math::exp::exp(-z.abs());
+                    let (kc, other) = if z >= 0.0 {
+                        (1.0 / (1.0 + e), e / (1.0 + e))
+                    } else {
+                        (e / (1.0 + e), 1.0 / (1.0 + e))
+                    };
+                    let rest = along[3 * i + 1];
+                    let scale = if rest > 0.0 { other / rest } else { 0.0 };
+                    let ki = &w.k[i * width..(i + 1) * width];
+                    // j runs over i-B..i+B (periodic) as the column runs over 0..2B
+                    let mut j = (i + nc - b % nc) % nc;
+                    for (c, kk) in ki.iter().enumerate() {
+                        let kn = if c == col { kc } else { kk * scale };
+                        w.m[j] += kn * w.rho[i];
+                        j += 1;
+                        if j == nc {
+                            j = 0;
+                        }
+                    }
+                }
+                clr_into(&w.m, o);
+            }
         });
     }
 
@@ -1112,6 +1172,45 @@ mod tests {
                     "j {j}, q {q}: {fd} vs {}",
                     jac[j * 16 + q]
                 );
+            }
+        }
+    }
+
+    /// The law along one coefficient (shared evaluation, one `exp` a bin) against whole
+    /// evaluations at `θ + δ e_k`, for every coefficient, small and large moves (a hop pushed
+    /// to nearly all or nearly none of the mass), and a nearly empty bin.
+    #[test]
+    fn the_law_along_a_coefficient_matches_whole_evaluations() {
+        let law = KernelLaw::of_locals(
+            2,
+            &[
+                Local::Constant,
+                Local::Density,
+                Local::Sin(1),
+                Local::Cos(2),
+            ],
+        )
+        .unwrap();
+        let l = law.len();
+        let theta: Vec<f64> = (0..l).map(|k| 0.3 * ((k * 7 % 5) as f64 - 2.0)).collect();
+        let mut x = random_state(11, 5);
+        x[4] = -30.0;
+        let deltas = [0.0, 1e-3, -0.7, 2.5, -12.0, 40.0];
+        let mut along = vec![0.0; deltas.len() * 11];
+        for k in 0..l {
+            law.mean_along_into(&x, &theta, k, &deltas, &mut along);
+            for (d, got) in deltas.iter().zip(along.chunks(11)) {
+                let mut th = theta.clone();
+                th[k] += d;
+                let want = law.mean(&x, &th);
+                for j in 0..11 {
+                    assert!(
+                        (got[j] - want[j]).abs() < 1e-9 * (1.0 + want[j].abs()),
+                        "k {k}, δ {d}, bin {j}: {} vs {}",
+                        got[j],
+                        want[j]
+                    );
+                }
             }
         }
     }

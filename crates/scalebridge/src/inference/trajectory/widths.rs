@@ -22,7 +22,7 @@
 //! quadratic one is kept as it is (one rule, ten objective evaluations); the others are
 //! maximised over `ln s` by Brent's method ([`maximise`], about a dozen rules).
 
-use crate::inference::learner::exact_theta_objective;
+use crate::inference::learner::{exact_theta_objective, exact_theta_objective_along};
 use crate::law::CoarseLaw;
 use crate::math::brent::maximise;
 use faer::Mat;
@@ -77,14 +77,24 @@ impl Profile<'_> {
         )
     }
 
-    /// `D_k(s)`: the average drop of the objective along `θ_k` over `N(0, s²)`.
+    /// `D_k(s)`: the average drop of the objective along `θ_k` over `N(0, s²)` (the ten
+    /// nodes' objectives from one pass over the transitions).
     fn drop(&self, mean: &[f64], f0: f64, k: usize, s: f64) -> f64 {
-        let mut theta = mean.to_vec();
+        let deltas: Vec<f64> = NODES.iter().flat_map(|&(x, _)| [s * x, -s * x]).collect();
+        let fs = exact_theta_objective_along(
+            self.law,
+            self.inputs,
+            self.targets,
+            self.nc,
+            self.v,
+            self.tau,
+            mean,
+            k,
+            &deltas,
+        );
         let mut d = 0.0;
-        for &(x, w) in &NODES {
-            for sign in [1.0, -1.0] {
-                theta[k] = mean[k] + sign * s * x;
-                let f = self.objective(&theta);
+        for (&(_, w), pair) in NODES.iter().zip(fs.chunks(2)) {
+            for &f in pair {
                 // a non-finite objective is an infinitely high wall
                 d += w * if f.is_finite() { f0 - f } else { f64::INFINITY };
             }
