@@ -459,7 +459,7 @@ impl KernelLaw {
     /// `false` (and `jac` unfinished) when a feature has no analytic partials.
     fn jacobian_x_of(&self, w: &mut Work, theta: &[f64], jac: &mut [f64]) -> bool {
         let nc = w.rho.len();
-        let (l, bi, width) = (self.features.len(), self.hop as i64, 2 * self.hop + 1);
+        let (l, width) = (self.features.len(), 2 * self.hop + 1);
         let (rho, u, k, m) = (&w.rho, &w.u, &w.k, &w.m);
         // a[j][a] = ∂m_j/∂ρ_a
         let (a, deta) = (&mut w.a, &mut w.deta);
@@ -467,15 +467,23 @@ impl KernelLaw {
         let mut partials: Vec<(usize, usize, f64)> = Vec::new();
         for i in 0..nc {
             let ki = &k[i * width..(i + 1) * width];
+            // j = i + hop (periodic) as hop runs over −B..B, the columns of K(i): stepped, not
+            // a remainder per entry (the integer divisions were a third of this function)
+            let first = (i + nc - self.hop % nc) % nc;
             // the direct term: ρ_i moves to j = i + hop with K_hop(i)
-            for hop in -bi..=bi {
-                let j = (i as i64 + hop).rem_euclid(nc as i64) as usize;
-                a[j * nc + i] += ki[(hop + bi) as usize];
+            let mut j = first;
+            for kh in ki {
+                a[j * nc + i] += kh;
+                j += 1;
+                if j == nc {
+                    j = 0;
+                }
             }
-            // the hop probabilities of bin i respond to u_a through ψ(i, u)
+            // the hop probabilities of bin i respond to u_a through ψ(i, u) (only the
+            // density-dependent features have partials: the others are cached as constants)
             partials.clear();
-            for (f, feat) in self.features.iter().enumerate() {
-                match feat.partials(i, u) {
+            for &f in &self.density {
+                match self.features[f].partials(i, u) {
                     Some(ps) => partials.extend(ps.into_iter().map(|(q, d)| (f, q, d))),
                     None => return false,
                 }
@@ -487,12 +495,15 @@ impl KernelLaw {
                     deta[self.column(c)] = nc as f64 * theta[c * l + f] * d;
                 }
                 let mean_deta: f64 = ki.iter().zip(deta.iter()).map(|(kk, e)| kk * e).sum();
-                for hop in -bi..=bi {
-                    let col = (hop + bi) as usize;
+                let mut j = first;
+                for (kh, e) in ki.iter().zip(deta.iter()) {
                     // ∂K_hop/∂ρ_q = K_hop (∂η_hop − Σ_c K_c ∂η_c)
-                    let dk = ki[col] * (deta[col] - mean_deta);
-                    let j = (i as i64 + hop).rem_euclid(nc as i64) as usize;
+                    let dk = kh * (e - mean_deta);
                     a[j * nc + q] += dk * rho[i];
+                    j += 1;
+                    if j == nc {
+                        j = 0;
+                    }
                 }
             }
         }
