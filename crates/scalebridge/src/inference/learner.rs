@@ -432,17 +432,27 @@ pub(crate) fn exact_theta_objective(
     tau: &[f64],
     theta: &[f64],
 ) -> f64 {
-    // the law's means in chunks of CHUNK inputs (one task and no allocation per input)
-    let mut means = vec![0.0; inputs.len()];
-    means
-        .par_chunks_mut(CHUNK * nc)
+    let means = per_input(inputs, nc, nc, |x, m| law.mean_into(x, theta, m));
+    theta_objective(lat_mean, &means, nc, v, tau, theta)
+}
+
+/// `f(x, out)` for every input `x` (a row of `nc` values of `inputs`) into its `width` values
+/// of the result, in parallel chunks of CHUNK inputs (one task and no allocation per input).
+fn per_input(
+    inputs: &[f64],
+    nc: usize,
+    width: usize,
+    f: impl Fn(&[f64], &mut [f64]) + Sync,
+) -> Vec<f64> {
+    let mut out = vec![0.0; inputs.len() / nc * width];
+    out.par_chunks_mut(CHUNK * width)
         .zip(inputs.par_chunks(CHUNK * nc))
-        .for_each(|(out, xs)| {
-            for (m, x) in out.chunks_mut(nc).zip(xs.chunks(nc)) {
-                law.mean_into(x, theta, m);
+        .for_each(|(o, xs)| {
+            for (m, x) in o.chunks_mut(width).zip(xs.chunks(nc)) {
+                f(x, m);
             }
         });
-    theta_objective(lat_mean, &means, nc, v, tau, theta)
+    out
 }
 
 /// [`exact_theta_objective`] at `theta + δ e_k` for every `δ` of `deltas`: the law's
@@ -460,16 +470,10 @@ pub(crate) fn exact_theta_objective_along(
     deltas: &[f64],
 ) -> Vec<f64> {
     let s = deltas.len();
-    // the law's means, `(input, δ, bin)`, in chunks of CHUNK inputs
-    let mut means = vec![0.0; s * inputs.len()];
-    means
-        .par_chunks_mut(CHUNK * s * nc)
-        .zip(inputs.par_chunks(CHUNK * nc))
-        .for_each(|(out, xs)| {
-            for (m, x) in out.chunks_mut(s * nc).zip(xs.chunks(nc)) {
-                law.mean_along_into(x, theta, k, deltas, m);
-            }
-        });
+    // the law's means, `(input, δ, bin)`
+    let means = per_input(inputs, nc, s * nc, |x, m| {
+        law.mean_along_into(x, theta, k, deltas, m)
+    });
     let mut mean = vec![0.0; inputs.len()];
     let mut th = theta.to_vec();
     deltas
