@@ -406,7 +406,7 @@ impl KernelLaw {
     fn evaluate(&self, x: &[f64], theta: &[f64], w: &mut Work) {
         self.check_theta(theta);
         let nc = x.len();
-        let (b, l, width) = (self.hop, self.features.len(), 2 * self.hop + 1);
+        let (l, width) = (self.features.len(), 2 * self.hop + 1);
         softmax_into(x, &mut w.rho);
         for (u, r) in w.u.iter_mut().zip(&w.rho) {
             *u = r * nc as f64;
@@ -422,14 +422,8 @@ impl KernelLaw {
         }
         w.m.fill(0.0);
         for i in 0..nc {
-            // j runs over i-B..i+B (periodic) as the column runs over 0..2B
-            let mut j = (i + nc - b % nc) % nc;
-            for kc in &w.k[i * width..(i + 1) * width] {
+            for (j, kc) in self.targets(i, nc).zip(&w.k[i * width..(i + 1) * width]) {
                 w.m[j] += kc * w.rho[i];
-                j += 1;
-                if j == nc {
-                    j = 0;
-                }
             }
         }
     }
@@ -467,17 +461,9 @@ impl KernelLaw {
         let mut partials: Vec<(usize, usize, f64)> = Vec::new();
         for i in 0..nc {
             let ki = &k[i * width..(i + 1) * width];
-            // j = i + hop (periodic) as hop runs over −B..B, the columns of K(i): stepped, not
-            // a remainder per entry (the integer divisions were a third of this function)
-            let first = (i + nc - self.hop % nc) % nc;
             // the direct term: ρ_i moves to j = i + hop with K_hop(i)
-            let mut j = first;
-            for kh in ki {
+            for (j, kh) in self.targets(i, nc).zip(ki) {
                 a[j * nc + i] += kh;
-                j += 1;
-                if j == nc {
-                    j = 0;
-                }
             }
             // the hop probabilities of bin i respond to u_a through ψ(i, u) (only the
             // density-dependent features have partials: the others are cached as constants)
@@ -495,15 +481,10 @@ impl KernelLaw {
                     deta[self.column(c)] = nc as f64 * theta[c * l + f] * d;
                 }
                 let mean_deta: f64 = ki.iter().zip(deta.iter()).map(|(kk, e)| kk * e).sum();
-                let mut j = first;
-                for (kh, e) in ki.iter().zip(deta.iter()) {
+                for ((j, kh), e) in self.targets(i, nc).zip(ki).zip(deta.iter()) {
                     // ∂K_hop/∂ρ_q = K_hop (∂η_hop − Σ_c K_c ∂η_c)
                     let dk = kh * (e - mean_deta);
                     a[j * nc + q] += dk * rho[i];
-                    j += 1;
-                    if j == nc {
-                        j = 0;
-                    }
                 }
             }
         }
@@ -540,6 +521,14 @@ impl KernelLaw {
     pub fn psi_at_bin(&self, i: usize, nc: usize) -> Vec<f64> {
         let l = self.features.len();
         self.psi(&vec![1.0; nc])[i * l..(i + 1) * l].to_vec()
+    }
+
+    /// The target bins `i − B, …, i + B` (periodic) of bin `i`'s hops, in the column order of
+    /// `K(i)`: stepped, not a remainder per entry (the integer divisions were a third of the
+    /// `X`-Jacobian's time). Needs `2B + 1 <= nc` ([`CoarseLaw::check`]).
+    fn targets(&self, i: usize, nc: usize) -> impl Iterator<Item = usize> {
+        let first = (i + nc - self.hop % nc) % nc;
+        (first..first + 2 * self.hop + 1).map(move |j| if j >= nc { j - nc } else { j })
     }
 
     /// The column `b + B` of coefficient block `k` (`θ` order `b = -B..-1, 1..B`).
@@ -684,7 +673,7 @@ impl CoarseLaw for KernelLaw {
     /// of a kernel fit's time on 16 × 50 runs).
     fn mean_along_into(&self, x: &[f64], theta: &[f64], k: usize, deltas: &[f64], out: &mut [f64]) {
         let nc = x.len();
-        let (l, width, b) = (self.features.len(), 2 * self.hop + 1, self.hop);
+        let (l, width) = (self.features.len(), 2 * self.hop + 1);
         let col = self.column(k / l);
         let f = k % l;
         self.with_work(nc, |w| {
@@ -717,15 +706,9 @@ impl CoarseLaw for KernelLaw {
                     let rest = along[3 * i + 1];
                     let scale = if rest > 0.0 { other / rest } else { 0.0 };
                     let ki = &w.k[i * width..(i + 1) * width];
-                    // j runs over i-B..i+B (periodic) as the column runs over 0..2B
-                    let mut j = (i + nc - b % nc) % nc;
-                    for (c, kk) in ki.iter().enumerate() {
+                    for (j, (c, kk)) in self.targets(i, nc).zip(ki.iter().enumerate()) {
                         let kn = if c == col { kc } else { kk * scale };
                         w.m[j] += kn * w.rho[i];
-                        j += 1;
-                        if j == nc {
-                            j = 0;
-                        }
                     }
                 }
                 clr_into(&w.m, o);
@@ -762,8 +745,7 @@ impl CoarseLaw for KernelLaw {
             for i in 0..nc {
                 let ki = &k[i * width..(i + 1) * width];
                 let psi_i = &psi[i * l..(i + 1) * l];
-                let mut j = (i + nc - self.hop % nc) % nc;
-                for hop in -bi..=bi {
+                for (j, hop) in self.targets(i, nc).zip(-bi..=bi) {
                     let kh = ki[(hop + bi) as usize];
                     // ∂K_hop(i)/∂η_{i,c} = K_hop (δ_{hop,c} − K_c), c over the 2B free hops
                     let row = &mut jac[j * p..(j + 1) * p];
@@ -775,10 +757,6 @@ impl CoarseLaw for KernelLaw {
                                 *r += d * ps;
                             }
                         }
-                    }
-                    j += 1;
-                    if j == nc {
-                        j = 0;
                     }
                 }
             }
