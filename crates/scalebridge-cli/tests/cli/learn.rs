@@ -144,12 +144,13 @@ fn bad_training_data_is_named() {
         (
             "dtype",
             Box::new(|w| {
-                w.add_array("X0", &Array2::<i64>::zeros((4, 6))).unwrap();
+                w.add_array("X0", &Array2::<bool>::from_elem((4, 6), false))
+                    .unwrap();
                 w.add_array("counts", &Array2::<i64>::from_elem((4, 6), 10))
                     .unwrap();
             }),
             "X0",
-            "float64",
+            "found dtype",
         ),
         (
             "shape",
@@ -633,6 +634,104 @@ fn float32_x0_is_read() {
         "--quiet",
     ]);
     assert!(res.status.success(), "{}", stderr(&res));
+}
+
+/// Whatever numeric dtype NumPy wrote holds the numbers the user meant: trajectories with
+/// `counts` as uint16 and `domain` as int64 (`np.array([0, 1])`), or `positions` as float32, give
+/// the same fit as the float64/int64 arrays `simulate` writes; a boolean `domain` is refused.
+#[test]
+fn numpy_dtypes_give_the_same_fit() {
+    use ndarray::Array3;
+    let dir = tmp("learn-dtypes");
+    let file = small_runs(&dir);
+    let mut z = ndarray_npy::NpzReader::new(File::open(&file).unwrap()).unwrap();
+    let counts: Array3<i64> = z.by_name("counts").unwrap();
+    let domain: Array1<f64> = z.by_name("domain").unwrap();
+    let positions: Array3<f64> = z.by_name("positions").unwrap();
+    assert_eq!(
+        domain.to_vec(),
+        vec![-1.0, 1.0],
+        "the test writes the domain as integers"
+    );
+    let fit = |name: &str, fill: Filler, extra: &[&str]| {
+        let p = dir.join(format!("{name}.npz"));
+        write_npz(&p, fill);
+        let out = dir.join(format!("m-{name}"));
+        let mut args = vec!["learn", "--data", s(&p), "--range", "1", "--order", "1"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--max-iter", "8", "--quiet", "--out", s(&out)]);
+        let res = run(&args);
+        (res, out)
+    };
+    let c = counts.clone();
+    let (res, base) = fit(
+        "i64",
+        Box::new(move |w| {
+            w.add_array("counts", &c).unwrap();
+            w.add_array("domain", &Array1::from(vec![-1.0f64, 1.0]))
+                .unwrap();
+        }),
+        &[],
+    );
+    assert!(res.status.success(), "{}", stderr(&res));
+    let theta = |out: &Path| {
+        let post: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("posterior.json")).unwrap())
+                .unwrap();
+        (post["theta_mean"].clone(), post["elbo"].clone())
+    };
+    let want = theta(&base);
+    let c = counts.mapv(|v| u16::try_from(v).unwrap());
+    let (res, out) = fit(
+        "u16",
+        Box::new(move |w| {
+            w.add_array("counts", &c).unwrap();
+            w.add_array("domain", &Array1::from(vec![-1i64, 1]))
+                .unwrap();
+        }),
+        &[],
+    );
+    assert!(res.status.success(), "{}", stderr(&res));
+    assert_eq!(theta(&out), want);
+    // positions binned on 8 bins of [−1, 1): the same counts as `simulate`'s (float32 keeps these
+    // positions' bins: none lies within float32's rounding of a bin edge, checked below)
+    let pos32 = positions.mapv(|y| y as f32);
+    let same_bins = positions
+        .iter()
+        .zip(&pos32)
+        .all(|(a, b)| ((a + 1.0) / 0.25).floor() == ((f64::from(*b) + 1.0) / 0.25).floor());
+    assert!(
+        same_bins,
+        "float32 moved a walker across a bin edge; pick another seed"
+    );
+    let (res, out) = fit(
+        "f32",
+        Box::new(move |w| {
+            w.add_array("positions", &pos32).unwrap();
+            w.add_array("domain", &Array1::from(vec![-1.0f32, 1.0]))
+                .unwrap();
+        }),
+        &["--nc", "8"],
+    );
+    assert!(res.status.success(), "{}", stderr(&res));
+    assert_eq!(theta(&out), want);
+    let c = counts.clone();
+    let (res, _) = fit(
+        "bool",
+        Box::new(move |w| {
+            w.add_array("counts", &c).unwrap();
+            w.add_array("domain", &Array1::from(vec![false, true]))
+                .unwrap();
+        }),
+        &[],
+    );
+    let msg = stderr(&res);
+    assert_eq!(res.status.code(), Some(2), "{msg}");
+    assert!(
+        msg.contains("domain") && msg.contains("found dtype"),
+        "{msg}"
+    );
+    assert_eq!(msg.trim().lines().count(), 1, "{msg}");
 }
 
 /// Bad trajectories (issue 12): exit 2, one line naming the file, the array and the problem.

@@ -178,7 +178,8 @@ fn bad_input_exits_2_with_a_named_message() {
     let blocker = out.join("file");
     std::fs::write(&blocker, "").unwrap();
     let bad_npy = out.join("bad.npy");
-    Array1::from(vec![1i64, 2])
+    // positions of any numeric dtype are read; booleans are not numbers
+    Array1::from(vec![true, false])
         .write_npy(File::create(&bad_npy).unwrap())
         .unwrap();
     let outside = out.join("outside.npy");
@@ -199,7 +200,7 @@ fn bad_input_exits_2_with_a_named_message() {
         (vec!["--n", "0"], "n"),
         (
             vec!["--trajectory", "2", "--initial", bad_npy.to_str().unwrap()],
-            "float64",
+            "found dtype",
         ),
         (
             vec!["--trajectory", "2", "--initial", outside.to_str().unwrap()],

@@ -1,18 +1,18 @@
 //! Training data: coarse initial states `X0` and walker counts after one coarse step.
 //!
-//! Any `.npz` with `X0` (float64 or float32 `(N, nc)`) and `counts` (integer `(N, nc)`, every row summing
-//! to the same `nf`) is accepted, whoever wrote it. `X0` that is not centred is centred on
+//! Any `.npz` with `X0` (`(N, nc)`, float64, float32 or integers) and `counts` (`(N, nc)`, any
+//! integer dtype or floats holding whole numbers, every row summing to the same `nf`) is
+//! accepted, whoever wrote it. `X0` that is not centred is centred on
 //! reading (the gauge of SPEC A.2: `X` and `X + c·1` are the same density). An optional
 //! `domain` array (`[ymin, ymax]`) enables the position-density likelihood.
 
 use crate::error::{Error, Result};
+use crate::io::NpzIn;
 use crate::math::centre;
 use crate::walkers::domain::Domain;
 use crate::walkers::experiments::Experiments;
-use ndarray::Array2;
-use ndarray_npy::{NpzReader, ReadNpzError};
+use ndarray::{Array2, Dimension};
 use serde::{Deserialize, Serialize};
-use std::fs::File;
 use std::path::Path;
 
 /// Which density of the fine data the ELBO uses (SPEC A.2).
@@ -157,56 +157,22 @@ impl TrainingData {
     /// supplies) the interval; when both exist they must agree. `dt` is taken from a
     /// `manifest.json` beside the file, when there is one.
     pub fn from_npz(path: &Path, domain: Option<Domain>) -> Result<Self> {
-        let mut z = crate::io::npz::open_npz(path)?;
-        let names = z
-            .names()
-            .map_err(|e| Error::data(path, "(npz)", e.to_string()))?;
-        let has = |n: &str| names.iter().any(|m| m == n || m == &format!("{n}.npy"));
+        let mut z = NpzIn::open(path)?;
+        let names = z.names()?;
         for need in ["X0", "counts"] {
-            if !has(need) {
-                return Err(Error::data(
-                    path,
+            if !names.iter().any(|m| m == need) {
+                return Err(z.bad(
                     need,
                     format!("missing (the file has: {})", names.join(", ")),
                 ));
             }
         }
-        let x0 = read_x0(&mut z, path)?;
-        let counts = read_counts(&mut z, path)?;
-        let file_domain = if has("domain") {
-            let d: ndarray::Array1<f64> = z
-                .by_name("domain")
-                .map_err(|e| npz_err(path, "domain", "float64 (2,)", e))?;
-            if d.len() != 2 {
-                return Err(Error::data(
-                    path,
-                    "domain",
-                    format!("shape ({},), expected (2,)", d.len()),
-                ));
-            }
-            Some(Domain::new(d[0], d[1]).map_err(|_| {
-                Error::data(
-                    path,
-                    "domain",
-                    format!("[{}, {}] is not an interval", d[0], d[1]),
-                )
-            })?)
-        } else {
-            None
-        };
-        let domain = match (file_domain, domain) {
-            (Some(f), Some(g)) if f != g => {
-                return Err(Error::data(
-                    path,
-                    "domain",
-                    format!(
-                        "[{}, {}] in the file disagrees with --domain {},{}",
-                        f.ymin, f.ymax, g.ymin, g.ymax
-                    ),
-                ));
-            }
-            (f, g) => g.or(f),
-        };
+        let x0 = z.numeric_as("X0", "(N, nc)")?;
+        let counts = whole_counts(&mut z)?;
+        let counts = z
+            .dims::<ndarray::Ix2>("counts", counts, "(N, nc)")?
+            .mapv(|c| c as i64);
+        let domain = read_domain(&mut z, domain)?;
         let dt = crate::io::manifest_beside::<DtField>(path)?.and_then(|m| m.dt);
         Self::new(&x0, &counts, domain, dt, path)
     }
@@ -238,50 +204,61 @@ struct DtField {
     dt: Option<f64>,
 }
 
-fn npz_err(path: &Path, field: &str, expected: &str, e: ReadNpzError) -> Error {
-    let problem = match &e {
-        ReadNpzError::Npy(ndarray_npy::ReadNpyError::WrongDescriptor(d)) => {
-            format!("expected {expected}, found dtype {d}")
-        }
-        ReadNpzError::Npy(ndarray_npy::ReadNpyError::WrongNdim(_, actual)) => {
-            format!("expected {expected} (2-D), found {actual} dimensions")
-        }
-        other => other.to_string(),
-    };
-    Error::data(path, field, problem)
-}
-
-/// `X0` as float64, or float32 widened (what a user's NumPy code often writes).
-fn read_x0(z: &mut NpzReader<File>, path: &Path) -> Result<Array2<f64>> {
-    let first = match z.by_name::<ndarray::OwnedRepr<f64>, ndarray::Ix2>("X0") {
-        Ok(a) => return Ok(a),
-        Err(e) => e,
-    };
-    if let Ok(a) = z.by_name::<ndarray::OwnedRepr<f32>, ndarray::Ix2>("X0") {
-        return Ok(a.mapv(f64::from));
-    }
-    Err(npz_err(path, "X0", "float64 or float32", first))
-}
-
-/// Counts as int64, int32, uint32 or uint64 (whatever NumPy wrote).
-fn read_counts(z: &mut NpzReader<File>, path: &Path) -> Result<Array2<i64>> {
-    let first = match z.by_name::<ndarray::OwnedRepr<i64>, ndarray::Ix2>("counts") {
-        Ok(a) => return Ok(a),
-        Err(e) => e,
-    };
-    if let Ok(a) = z.by_name::<ndarray::OwnedRepr<i32>, ndarray::Ix2>("counts") {
-        return Ok(a.mapv(i64::from));
-    }
-    if let Ok(a) = z.by_name::<ndarray::OwnedRepr<u32>, ndarray::Ix2>("counts") {
-        return Ok(a.mapv(i64::from));
-    }
-    if let Ok(a) = z.by_name::<ndarray::OwnedRepr<u64>, ndarray::Ix2>("counts") {
-        return Ok(a.mapv(|v| v.min(i64::MAX as u64) as i64));
-    }
-    Err(npz_err(
-        path,
+/// `counts` as float64 of any dimension, from any integer dtype NumPy writes or from floats
+/// holding whole numbers (NaN, infinities and fractions are errors naming the array).
+pub(crate) fn whole_counts(z: &mut NpzIn) -> Result<ndarray::ArrayD<f64>> {
+    let read = z.numeric(
         "counts",
-        "an integer array (int64/int32/uint32/uint64)",
-        first,
-    ))
+        "an integer array (any integer dtype) or floats holding whole numbers",
+    )?;
+    let a = read.values;
+    if read.from_float {
+        if let Some((idx, v)) = a.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(z.bad(
+                "counts",
+                format!("non-finite value {v} at {:?}", idx.as_array_view().to_vec()),
+            ));
+        }
+        if let Some((idx, v)) = a.indexed_iter().find(|(_, v)| v.fract() != 0.0) {
+            return Err(z.bad(
+                "counts",
+                format!(
+                    "{v} at {:?} is not a whole number of walkers",
+                    idx.as_array_view().to_vec()
+                ),
+            ));
+        }
+    }
+    Ok(a)
+}
+
+/// The file's `domain` (`[ymin, ymax]`, any numeric dtype) merged with the caller's: the caller's
+/// supplies a missing one, and when both exist they must agree.
+pub(crate) fn read_domain(z: &mut NpzIn, given: Option<Domain>) -> Result<Option<Domain>> {
+    let file = if z.names()?.iter().any(|n| n == "domain") {
+        let d = z.numeric("domain", "(2,) = [ymin, ymax]")?.values;
+        if d.shape() != [2] {
+            return Err(z.bad(
+                "domain",
+                format!("shape {:?}, expected (2,) = [ymin, ymax]", d.shape()),
+            ));
+        }
+        let (a, b) = (d[0], d[1]);
+        Some(
+            Domain::new(a, b)
+                .map_err(|_| z.bad("domain", format!("[{a}, {b}] is not an interval")))?,
+        )
+    } else {
+        None
+    };
+    match (file, given) {
+        (Some(f), Some(g)) if f != g => Err(z.bad(
+            "domain",
+            format!(
+                "[{}, {}] in the file disagrees with --domain {},{}",
+                f.ymin, f.ymax, g.ymin, g.ymax
+            ),
+        )),
+        (f, g) => Ok(g.or(f)),
+    }
 }

@@ -10,4 +10,7 @@ pub mod npz;
 
 pub use atomic::{OutputDir, create_dir, write_atomic, write_json};
 pub use manifest::{FORMAT_VERSION, Manifest, manifest_beside, read_json};
-pub use npz::{NpzIn, NpzOut, read_npy, read_npy_f64_1d, write_npy_f64_1d, write_npz};
+pub use npz::{
+    NpzIn, NpzOut, Numeric, read_npy, read_npy_f64_1d, read_npy_numeric, write_npy_f64_1d,
+    write_npz,
+};

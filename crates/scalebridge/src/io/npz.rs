@@ -4,7 +4,7 @@
 
 use super::atomic::write_atomic;
 use crate::error::{Error, Result};
-use ndarray::{Array1, ArrayBase, Data, Dimension};
+use ndarray::{Array, Array1, ArrayBase, ArrayD, Data, Dimension, IxDyn, OwnedRepr};
 use ndarray_npy::{
     NpzReader, NpzWriter, ReadNpyError, ReadNpyExt, ReadNpzError, ReadableElement, WritableElement,
 };
@@ -113,6 +113,171 @@ impl NpzIn {
     pub fn bad(&self, name: &str, problem: impl Into<String>) -> Error {
         Error::data(&self.path, name, problem)
     }
+
+    /// Reads array `name` as float64 of any dimension, whatever numeric dtype NumPy wrote
+    /// ([`Numeric`]); `expected` says what it should be in the error for any other dtype.
+    pub fn numeric(&mut self, name: &str, expected: &str) -> Result<Numeric> {
+        let path = self.path.clone();
+        read_numeric(
+            |kind| match kind {
+                Kind::F64 => self.z.by_name(name).map(|a: ArrayD<f64>| a),
+                Kind::F32 => self.z.by_name(name).map(|a: ArrayD<f32>| a.mapv(f64::from)),
+                Kind::I64 => self
+                    .z
+                    .by_name(name)
+                    .map(|a: ArrayD<i64>| a.mapv(|v| v as f64)),
+                Kind::I32 => self.z.by_name(name).map(|a: ArrayD<i32>| a.mapv(f64::from)),
+                Kind::I16 => self.z.by_name(name).map(|a: ArrayD<i16>| a.mapv(f64::from)),
+                Kind::I8 => self.z.by_name(name).map(|a: ArrayD<i8>| a.mapv(f64::from)),
+                Kind::U64 => self
+                    .z
+                    .by_name(name)
+                    .map(|a: ArrayD<u64>| a.mapv(|v| v as f64)),
+                Kind::U32 => self.z.by_name(name).map(|a: ArrayD<u32>| a.mapv(f64::from)),
+                Kind::U16 => self.z.by_name(name).map(|a: ArrayD<u16>| a.mapv(f64::from)),
+                Kind::U8 => self.z.by_name(name).map(|a: ArrayD<u8>| a.mapv(f64::from)),
+            },
+            |e| match e {
+                ReadNpzError::Npy(ReadNpyError::WrongDescriptor(d)) => Some(d.to_string()),
+                _ => None,
+            },
+        )
+        .map_err(|problem| Error::data(&path, name, npz_problem(problem, expected)))
+    }
+}
+
+impl NpzIn {
+    /// [`NpzIn::numeric`]'s values as an array of `D`'s dimensions; `shape` names the expected
+    /// shape in errors (e.g. "(N, nc)").
+    pub fn numeric_as<D: Dimension>(&mut self, name: &str, shape: &str) -> Result<Array<f64, D>> {
+        let a = self.numeric(name, &format!("numeric {shape}"))?.values;
+        self.dims(name, a, shape)
+    }
+
+    /// `a` (array `name` of this file) as an array of `D`'s dimensions, else an error naming
+    /// the array, its dimensions and the `shape` expected.
+    pub fn dims<D: Dimension>(
+        &self,
+        name: &str,
+        a: ArrayD<f64>,
+        shape: &str,
+    ) -> Result<Array<f64, D>> {
+        let (ndim, dims) = (a.ndim(), a.shape().to_vec());
+        a.into_dimensionality().map_err(|_| {
+            self.bad(
+                name,
+                format!("{ndim} dimensions {dims:?}, expected {shape}"),
+            )
+        })
+    }
+}
+
+/// A numeric array read as float64 ([`NpzIn::numeric`], [`read_npy_numeric`]): NumPy writes
+/// float64, float32 or any integer type depending on how the array was made (`np.array([0, 1])`
+/// is int64, `np.float32(...)` arrays are float32), and all of them hold the numbers a user
+/// meant. Integers above 2⁵³ are rounded to the nearest float64.
+#[derive(Debug)]
+pub struct Numeric {
+    /// The values, float64.
+    pub values: ArrayD<f64>,
+    /// Whether the file held floating-point numbers (which may be fractional or non-finite).
+    pub from_float: bool,
+}
+
+/// The dtypes [`read_numeric`] tries, in order.
+#[derive(Clone, Copy)]
+enum Kind {
+    F64,
+    F32,
+    I64,
+    I32,
+    I16,
+    I8,
+    U64,
+    U32,
+    U16,
+    U8,
+}
+
+const KINDS: [Kind; 10] = [
+    Kind::F64,
+    Kind::F32,
+    Kind::I64,
+    Kind::I32,
+    Kind::I16,
+    Kind::I8,
+    Kind::U64,
+    Kind::U32,
+    Kind::U16,
+    Kind::U8,
+];
+
+/// Why a numeric read failed: another dtype (its descriptor), or the reader's own error.
+enum NumericProblem {
+    Dtype(String),
+    Other(String),
+}
+
+fn npz_problem(p: NumericProblem, expected: &str) -> String {
+    match p {
+        NumericProblem::Dtype(d) => format!("expected {expected}, found dtype {d}"),
+        NumericProblem::Other(e) => format!("expected {expected}: {e}"),
+    }
+}
+
+/// Tries `read` with each numeric dtype until one matches; `descriptor` tells a dtype mismatch
+/// (with the file's descriptor) from any other error, which ends the search.
+fn read_numeric<E: std::fmt::Display>(
+    mut read: impl FnMut(Kind) -> std::result::Result<ArrayD<f64>, E>,
+    descriptor: impl Fn(&E) -> Option<String>,
+) -> std::result::Result<Numeric, NumericProblem> {
+    let mut found = None;
+    for kind in KINDS {
+        match read(kind) {
+            Ok(values) => {
+                return Ok(Numeric {
+                    values,
+                    from_float: matches!(kind, Kind::F64 | Kind::F32),
+                });
+            }
+            Err(e) => match descriptor(&e) {
+                Some(d) => found = found.or(Some(d)),
+                None => return Err(NumericProblem::Other(e.to_string())),
+            },
+        }
+    }
+    Err(NumericProblem::Dtype(found.unwrap_or_default()))
+}
+
+/// Reads a `.npy` file as float64 of any dimension, whatever numeric dtype NumPy wrote
+/// ([`Numeric`]), with errors naming the file; `expected` says what it should be.
+pub fn read_npy_numeric(path: &Path, expected: &str) -> Result<Numeric> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    fn one<T: ReadableElement>(bytes: &[u8]) -> std::result::Result<ArrayD<T>, ReadNpyError> {
+        ArrayBase::<OwnedRepr<T>, IxDyn>::read_npy(bytes)
+    }
+    read_numeric(
+        |kind| match kind {
+            Kind::F64 => one::<f64>(&bytes),
+            Kind::F32 => one::<f32>(&bytes).map(|a| a.mapv(f64::from)),
+            Kind::I64 => one::<i64>(&bytes).map(|a| a.mapv(|v| v as f64)),
+            Kind::I32 => one::<i32>(&bytes).map(|a| a.mapv(f64::from)),
+            Kind::I16 => one::<i16>(&bytes).map(|a| a.mapv(f64::from)),
+            Kind::I8 => one::<i8>(&bytes).map(|a| a.mapv(f64::from)),
+            Kind::U64 => one::<u64>(&bytes).map(|a| a.mapv(|v| v as f64)),
+            Kind::U32 => one::<u32>(&bytes).map(|a| a.mapv(f64::from)),
+            Kind::U16 => one::<u16>(&bytes).map(|a| a.mapv(f64::from)),
+            Kind::U8 => one::<u8>(&bytes).map(|a| a.mapv(f64::from)),
+        },
+        |e| match e {
+            ReadNpyError::WrongDescriptor(d) => Some(d.to_string()),
+            _ => None,
+        },
+    )
+    .map_err(|problem| Error::data(path, "(npy)", npz_problem(problem, expected)))
 }
 
 /// Opens an `.npz` for reading with ndarray-npy's reader, with errors naming the file (for
@@ -141,9 +306,22 @@ pub fn read_npy<A: ReadNpyExt>(path: &Path, dtype: &str) -> Result<A> {
     })
 }
 
-/// Reads a one-dimensional float64 `.npy` file, with errors naming the file and the problem.
+/// Reads a one-dimensional numeric `.npy` file (float64, float32 or integers, [`Numeric`]) as
+/// float64, with errors naming the file and the problem.
 pub fn read_npy_f64_1d(path: &Path) -> Result<Vec<f64>> {
-    Ok(read_npy::<Array1<f64>>(path, "float64 (`<f8`)")?.to_vec())
+    let a = read_npy_numeric(path, "a 1-D numeric array (float64, float32 or integers)")?.values;
+    if a.ndim() != 1 {
+        return Err(Error::data(
+            path,
+            "(npy)",
+            format!(
+                "expected a 1-D array, found {} dimensions {:?}",
+                a.ndim(),
+                a.shape()
+            ),
+        ));
+    }
+    Ok(a.into_iter().collect())
 }
 
 /// Writes a one-dimensional float64 `.npy` atomically.
@@ -152,4 +330,83 @@ pub fn write_npy_f64_1d(path: &Path, values: &[f64]) -> Result<()> {
     write_atomic(path, |f| {
         Array1::from(values.to_vec()).write_npy(f).map_err(io_err)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array2, array};
+    use ndarray_npy::WriteNpyExt;
+
+    fn tmp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("scalebridge-npz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join(name)
+    }
+
+    fn npy<T: WritableElement>(name: &str, a: &Array2<T>) -> PathBuf {
+        let p = tmp(name);
+        a.write_npy(File::create(&p).unwrap()).unwrap();
+        p
+    }
+
+    /// Every numeric dtype NumPy writes is read as the same float64 values, and floats are
+    /// told from integers.
+    #[test]
+    fn every_numeric_dtype_reads_as_float64() {
+        let want = array![[0.0, 1.0, 2.0], [3.0, 4.0, 100.0]];
+        let cases: Vec<(PathBuf, bool)> = vec![
+            (npy("f64.npy", &want), true),
+            (npy("f32.npy", &want.mapv(|v| v as f32)), true),
+            (npy("i64.npy", &want.mapv(|v| v as i64)), false),
+            (npy("i32.npy", &want.mapv(|v| v as i32)), false),
+            (npy("i16.npy", &want.mapv(|v| v as i16)), false),
+            (npy("i8.npy", &want.mapv(|v| v as i8)), false),
+            (npy("u64.npy", &want.mapv(|v| v as u64)), false),
+            (npy("u32.npy", &want.mapv(|v| v as u32)), false),
+            (npy("u16.npy", &want.mapv(|v| v as u16)), false),
+            (npy("u8.npy", &want.mapv(|v| v as u8)), false),
+        ];
+        for (p, float) in cases {
+            let got = read_npy_numeric(&p, "numbers").unwrap();
+            assert_eq!(got.values, want.clone().into_dyn(), "{}", p.display());
+            assert_eq!(got.from_float, float, "{}", p.display());
+        }
+        let p = npy("bool.npy", &Array2::from_elem((2, 2), true));
+        let e = read_npy_numeric(&p, "numbers").unwrap_err().to_string();
+        assert!(
+            e.contains("bool.npy") && e.contains("expected numbers, found dtype"),
+            "{e}"
+        );
+        assert!(e.contains("b1"), "the file's descriptor is named: {e}");
+        let e = read_npy_f64_1d(&npy("two.npy", &want))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("1-D") && e.contains("2 dimensions"), "{e}");
+    }
+
+    /// The same in an archive, where a missing array is an error of its own, not a dtype.
+    #[test]
+    fn npz_arrays_of_any_numeric_dtype() {
+        let p = tmp("mixed.npz");
+        let mut w = NpzWriter::new_compressed(File::create(&p).unwrap());
+        w.add_array("a", &array![1u16, 2, 3]).unwrap();
+        w.add_array("b", &array![0.5f32, 1.5]).unwrap();
+        w.add_array("c", &array![true]).unwrap();
+        w.finish().unwrap();
+        let mut z = NpzIn::open(&p).unwrap();
+        let a = z.numeric("a", "numbers").unwrap();
+        assert_eq!(a.values.into_raw_vec_and_offset().0, vec![1.0, 2.0, 3.0]);
+        assert!(!a.from_float);
+        let b = z.numeric("b", "numbers").unwrap();
+        assert_eq!(b.values.into_raw_vec_and_offset().0, vec![0.5, 1.5]);
+        assert!(b.from_float);
+        let e = z.numeric("c", "numbers").unwrap_err().to_string();
+        assert!(
+            e.contains("mixed.npz: `c`: expected numbers, found dtype"),
+            "{e}"
+        );
+        let e = z.numeric("d", "numbers").unwrap_err().to_string();
+        assert!(e.contains("`d`") && !e.contains("found dtype"), "{e}");
+    }
 }

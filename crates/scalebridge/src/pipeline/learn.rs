@@ -96,8 +96,7 @@ impl LearnData {
         let x0 = if runs.steps == 1 {
             let mut z = crate::io::NpzIn::open(path)?;
             if z.names()?.iter().any(|n| n == "X0") {
-                let x0: Array2<f64> = z.array("X0", "float64 (N, nc)")?;
-                Some(x0)
+                Some(z.numeric_as("X0", "(N, nc)")?)
             } else {
                 None
             }

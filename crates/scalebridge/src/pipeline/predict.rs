@@ -460,7 +460,7 @@ pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
                 return Err(Error::data(
                     path,
                     "(npy)",
-                    "no positions: expected float64 (nf,)",
+                    "no positions: expected a 1-D array (nf,)",
                 ));
             }
             start_from_positions(&x, &domain, nc, &path.display().to_string())?

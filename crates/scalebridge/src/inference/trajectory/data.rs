@@ -1,17 +1,19 @@
 //! Trajectory data (SPEC A.10): counts `m_{i,t}` of `N` runs at `t = 0..T`.
 //!
-//! An `.npz` (compressed or not) holds either `counts`, integer `(N, T+1, nc)` (float64 holding
-//! whole numbers is accepted too), or `positions`, float64 `(N, T+1, nf)` together with `domain`
-//! and a number of bins given by the caller; optionally `domain` (`[ymin, ymax]`). Row totals
+//! An `.npz` (compressed or not) holds either `counts`, integer `(N, T+1, nc)` (any integer
+//! dtype, or floats holding whole numbers), or `positions`, `(N, T+1, nf)` (float64, float32 or
+//! integers) together with `domain` and a number of bins given by the caller; optionally
+//! `domain` (`[ymin, ymax]`, any numeric dtype). Row totals
 //! may differ between runs and times (a thinned observation is still an observation); a row
 //! with no walkers is an error, because it carries no information and usually means a padding
 //! row of ragged runs.
 
 use crate::error::{Error, Result};
+use crate::inference::data::{read_domain, whole_counts};
 use crate::io::NpzIn;
 use crate::walkers::Domain;
 use crate::walkers::restrict::{bin_counts_into, check_positions};
-use ndarray::{Array1, Array3, ArrayD, Dimension, IxDyn, OwnedRepr};
+use ndarray::Array3;
 use std::path::Path;
 
 /// Checked trajectory data.
@@ -41,53 +43,10 @@ pub fn holds_trajectories(path: &Path) -> Result<bool> {
     let mut z = NpzIn::open(path)?;
     let names = z.names()?;
     if names.iter().any(|n| n == "counts") {
-        Ok(read_counts_any(&mut z)?.ndim() == 3)
+        Ok(whole_counts(&mut z)?.ndim() == 3)
     } else {
         Ok(names.iter().any(|n| n == "positions"))
     }
-}
-
-/// `counts` as float64 of any dimension, from any integer dtype NumPy writes or from float64
-/// holding whole numbers (NaN, infinities and fractions are errors naming the array).
-fn read_counts_any(z: &mut NpzIn) -> Result<ArrayD<f64>> {
-    if let Ok(a) = z.raw::<OwnedRepr<i64>, IxDyn>("counts") {
-        return Ok(a.mapv(|v| v as f64));
-    }
-    if let Ok(a) = z.raw::<OwnedRepr<i32>, IxDyn>("counts") {
-        return Ok(a.mapv(f64::from));
-    }
-    if let Ok(a) = z.raw::<OwnedRepr<u32>, IxDyn>("counts") {
-        return Ok(a.mapv(f64::from));
-    }
-    if let Ok(a) = z.raw::<OwnedRepr<u64>, IxDyn>("counts") {
-        return Ok(a.mapv(|v| v as f64));
-    }
-    if let Ok(a) = z.raw::<OwnedRepr<u8>, IxDyn>("counts") {
-        return Ok(a.mapv(f64::from));
-    }
-    if let Ok(a) = z.raw::<OwnedRepr<i16>, IxDyn>("counts") {
-        return Ok(a.mapv(f64::from));
-    }
-    let a: ArrayD<f64> = z.array(
-        "counts",
-        "an integer array (int64/int32/uint32/uint64/uint8/int16) or float64 holding whole numbers",
-    )?;
-    if let Some((idx, v)) = a.indexed_iter().find(|(_, v)| !v.is_finite()) {
-        return Err(z.bad(
-            "counts",
-            format!("non-finite value {v} at {:?}", idx.as_array_view().to_vec()),
-        ));
-    }
-    if let Some((idx, v)) = a.indexed_iter().find(|(_, v)| v.fract() != 0.0) {
-        return Err(z.bad(
-            "counts",
-            format!(
-                "{v} at {:?} is not a whole number of walkers",
-                idx.as_array_view().to_vec()
-            ),
-        ));
-    }
-    Ok(a)
 }
 
 fn fnv1a(bytes: impl Iterator<Item = u8>, mut h: u64) -> u64 {
@@ -181,44 +140,10 @@ impl TrajectoryData {
         let mut z = NpzIn::open(path)?;
         let names = z.names()?;
         let has = |n: &str| names.iter().any(|m| m == n);
-        let file_domain =
-            if has("domain") {
-                let d: Array1<f64> = z.array("domain", "float64 (2,) = [ymin, ymax]")?;
-                if d.len() != 2 {
-                    return Err(z.bad("domain", format!("shape ({},), expected (2,)", d.len())));
-                }
-                Some(Domain::new(d[0], d[1]).map_err(|_| {
-                    z.bad("domain", format!("[{}, {}] is not an interval", d[0], d[1]))
-                })?)
-            } else {
-                None
-            };
-        let domain = match (file_domain, domain) {
-            (Some(f), Some(g)) if f != g => {
-                return Err(z.bad(
-                    "domain",
-                    format!(
-                        "[{}, {}] in the file disagrees with --domain {},{}",
-                        f.ymin, f.ymax, g.ymin, g.ymax
-                    ),
-                ));
-            }
-            (f, g) => g.or(f),
-        };
+        let domain = read_domain(&mut z, domain)?;
         let counts: Array3<f64> = if has("counts") {
-            let a = read_counts_any(&mut z)?;
-            if a.ndim() != 3 {
-                return Err(z.bad(
-                    "counts",
-                    format!(
-                        "{} dimensions {:?}; trajectories are (N, T+1, nc)",
-                        a.ndim(),
-                        a.shape()
-                    ),
-                ));
-            }
-            a.into_dimensionality()
-                .map_err(|e| z.bad("counts", e.to_string()))?
+            let a = whole_counts(&mut z)?;
+            z.dims("counts", a, "(N, T+1, nc) (trajectories)")?
         } else if has("positions") {
             let Some(dom) = domain else {
                 return Err(z.bad(
@@ -232,7 +157,7 @@ impl TrajectoryData {
                     "given without `counts`: say how many coarse bins to use (--nc)",
                 ));
             };
-            let pos: Array3<f64> = z.array("positions", "float64 (N, T+1, nf)")?;
+            let pos: Array3<f64> = z.numeric_as("positions", "(N, T+1, nf)")?;
             let (n, t1, nf) = pos.dim();
             if nf == 0 {
                 return Err(z.bad("positions", "no walkers (nf = 0)"));

@@ -167,11 +167,11 @@ impl Trajectories {
         })
     }
 
-    /// Reads `positions` float64 `(R, T+1, nf)` from a `trajectory.npz`, checking that
-    /// `R`, `T+1` and `nf` are not zero and every position is finite.
+    /// Reads `positions` `(R, T+1, nf)` (float64, float32 or integers) from a `trajectory.npz`,
+    /// checking that `R`, `T+1` and `nf` are not zero and every position is finite.
     pub fn read_positions(path: &std::path::Path) -> Result<Array3<f64>> {
         let mut z = crate::io::NpzIn::open(path)?;
-        let pos: Array3<f64> = z.array("positions", "float64 (R, T+1, nf)")?;
+        let pos: Array3<f64> = z.numeric_as("positions", "(R, T+1, nf)")?;
         if pos.is_empty() {
             return Err(z.bad("positions", format!("empty array {:?}", pos.shape())));
         }
