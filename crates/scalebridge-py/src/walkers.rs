@@ -249,8 +249,11 @@ pub fn learn(
         other => return Err(bad("law", format!("`{other}`: `polynomial` or `kernel`"))),
     }
     .py_err()?;
+    // a kernel law whose hop range is left open widens it (`LearnerParams::widen_hop`)
+    let widen = law == "kernel" && options.hop.is_none();
     let params = LearnerParams::default()
         .law(spec)
+        .widen_hop(widen)
         .per_bin_noise(per_bin_noise)
         .method(method)
         .max_iter(max_iter)

@@ -78,7 +78,8 @@ pub struct LearnArgs {
     /// Polynomial law: order of the library, 1 or 2 [default: 2].
     #[arg(long)]
     pub order: Option<usize>,
-    /// Kernel law: hop range B (2B+1 <= nc) [default: 2].
+    /// Kernel law: hop range B (2B+1 <= nc). Without it the fit starts at 2 and widens the
+    /// range while the outermost hops carry more than 5% of the moved mass.
     #[arg(long, value_name = "B")]
     pub hop: Option<usize>,
     /// Kernel law: Fourier position modes F (features sin, cos of 2πky/P, k = 1..F; modes

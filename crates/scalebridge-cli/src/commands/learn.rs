@@ -6,7 +6,7 @@ use crate::progress::Bars;
 use anyhow::Result;
 use scalebridge::inference::LearnerParams;
 use scalebridge::law::LawOptions;
-use scalebridge::pipeline::learn::{LearnJob, learn};
+use scalebridge::pipeline::learn::{LearnJob, hop_search_line, learn};
 use scalebridge::pipeline::parse_domain;
 
 pub fn run(args: LearnArgs) -> Result<()> {
@@ -26,7 +26,7 @@ pub fn run(args: LearnArgs) -> Result<()> {
     };
     let job = LearnJob {
         params: LearnerParams::default()
-            .law(options.spec(family)?)
+            .law_options(&options, family)?
             .per_bin_noise(args.per_bin_noise)
             .method(args.method.into())
             .max_iter(args.max_iter)
@@ -40,6 +40,9 @@ pub fn run(args: LearnArgs) -> Result<()> {
     let learned = learn(&job, &Bars::new(args.quiet))?;
     if !args.quiet {
         print!("{}", learned.posterior.equation());
+        if let Some(line) = learned.hop_search.as_deref().and_then(hop_search_line) {
+            println!("{line}");
+        }
         println!("wrote {} in {:.2} s", job.out.display(), learned.seconds);
     }
     Ok(())

@@ -51,8 +51,9 @@ def learn(
     """Learns the coarse law ``X_{t+Δt} = X_t + Φ(X_t)θ + noise`` (SPEC A.6–A.10) by
     variational Bayes with ARD priors, from controlled experiments ``X0`` (N, nc) float +
     ``counts`` (N, nc) integer, or from trajectories ``counts`` (N, T+1, nc) (every coarse state
-    latent). ``law="kernel"`` takes ``hop``, ``modes``, ``density_features``; ``method`` is
-    ``newton`` (default) or ``adam``."""
+    latent). ``law="kernel"`` takes ``hop``, ``modes``, ``density_features`` (without ``hop``
+    the fit starts at 2 and widens the range while the outermost hops carry more than 5% of
+    the moved mass); ``method`` is ``newton`` (default) or ``adam``."""
 
 @final
 class Model:

@@ -10,6 +10,7 @@
 //! | `tol` | 1e-3 | > 0 | see below |
 //! | `priors` | all 1e-10 | > 0 | `α0, β0` (ARD on θ), `γ0, ζ0` (noise precision) |
 //! | `seed` | 0 | — | Monte Carlo draws of the reference path |
+//! | `widen_hop` | false (true from `LawOptions` without `hop`) | — | kernel law: widen the hop range while its edges carry over 5% of the moved mass |
 //! | `adam_steps`, `adam_samples`, `adam_lr` | 200, 8, 0.02 | ≥ 1, ≥ 1, > 0 | reference path |
 //!
 //! **What `tol` measures.** A sweep has converged when no coefficient's posterior mean moved by
@@ -85,6 +86,11 @@ pub struct LearnerParams {
     pub adam_steps: usize,
     pub adam_samples: usize,
     pub adam_lr: f64,
+    /// Kernel law: the hop range was not chosen by the user, so the fit widens it while the
+    /// outermost hops carry more than [`crate::law::kernel::EDGE_WARNING`] of the moved mass
+    /// (`pipeline::learn::fit`). A model's recorded parameters hold the range it ended with.
+    #[serde(default)]
+    pub widen_hop: bool,
 }
 
 impl Default for LearnerParams {
@@ -101,6 +107,7 @@ impl Default for LearnerParams {
             adam_steps: 200,
             adam_samples: 8,
             adam_lr: 0.02,
+            widen_hop: false,
         }
     }
 }
@@ -166,6 +173,20 @@ impl LearnerParams {
     pub fn seed(mut self, s: u64) -> Self {
         self.seed = s;
         self
+    }
+    /// Kernel law: widen the hop range while the outermost hops carry more than
+    /// [`crate::law::kernel::EDGE_WARNING`] of the moved mass (see the field).
+    pub fn widen_hop(mut self, yes: bool) -> Self {
+        self.widen_hop = yes;
+        self
+    }
+    /// The law of `family` from a user's `options` ([`crate::law::LawOptions::spec`]); a kernel
+    /// law whose hop range the options leave open starts at the default and widens it
+    /// ([`LearnerParams::widen_hop`]).
+    pub fn law_options(self, options: &crate::law::LawOptions, family: &str) -> Result<Self> {
+        let spec = options.spec(family)?;
+        let widen = matches!(spec, LawSpec::Kernel { .. }) && options.hop.is_none();
+        Ok(self.law(spec).widen_hop(widen))
     }
 
     /// Checks every range (the library range against `nc` is checked at fit time).

@@ -820,8 +820,37 @@ pub fn table_bins(nc: usize) -> Vec<usize> {
 }
 
 /// The hop probability at the largest hop above which `show` warns that the hop range may
-/// be too small (a kernel whose mass piles up at `±B` is truncating the displacement).
+/// be too small (a kernel whose mass piles up at `±B` is truncating the displacement), and the
+/// share of the moved mass at `±B` above which a fit that chose its own hop range widens it
+/// ([`KernelLaw::edge_shares`], `pipeline::learn::fit`).
 pub const EDGE_WARNING: f64 = 0.05;
+
+impl KernelLaw {
+    /// The share of the mass that hops the full range, `−B` and `+B`, averaged over `states`
+    /// (centred coarse states, `(n, nc)` row-major): for each state `Σ_i ρ_i K_{±B}(i)`, the
+    /// fraction of its walkers that the law moves `B` bins in one step. Where the displacement
+    /// of one step reaches beyond `B`, the kernel piles that mass up at `±B`; a share of a few
+    /// percent says the range truncates it.
+    pub fn edge_shares(&self, theta: &[f64], states: &[f64], nc: usize) -> [f64; 2] {
+        let width = 2 * self.hop + 1;
+        let n = states.len() / nc.max(1);
+        if n == 0 {
+            return [0.0; 2];
+        }
+        let mut sum = [0.0; 2];
+        self.with_work(nc, |w| {
+            for x in states.chunks_exact(nc) {
+                self.evaluate(x, theta, w);
+                for i in 0..nc {
+                    let k = &w.k[i * width..(i + 1) * width];
+                    sum[0] += w.rho[i] * k[0];
+                    sum[1] += w.rho[i] * k[width - 1];
+                }
+            }
+        });
+        [sum[0] / n as f64, sum[1] / n as f64]
+    }
+}
 
 /// The densities at which the hop table shows density dependence.
 pub const TABLE_DENSITIES: [f64; 5] = [0.0, 0.5, 1.0, 2.0, 4.0];

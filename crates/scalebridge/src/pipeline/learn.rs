@@ -8,6 +8,7 @@ use crate::inference::{
     TrajectoryData,
 };
 use crate::io::{Manifest, OutputDir};
+use crate::law::LawSpec;
 use crate::walkers::Domain;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -60,6 +61,9 @@ pub struct ModelManifest {
     /// Trajectories: runs and coarse steps per run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<usize>,
+    /// A kernel law whose hop range the fit chose: each range tried, in order ([`fit`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hop_search: Option<Vec<HopTry>>,
 }
 
 fn experiments() -> String {
@@ -73,6 +77,35 @@ pub struct Learned {
     pub posterior: Posterior,
     /// Seconds the fit took.
     pub seconds: f64,
+    /// The hop ranges tried, when the fit chose the kernel law's range ([`fit`]).
+    pub hop_search: Option<Vec<HopTry>>,
+}
+
+/// One line on the hop ranges a fit tried, e.g. `hop range widened to B = 3: the share of the
+/// moved mass at ±B was 22.3% at B = 2, 4.4% at B = 3 (above 5%: the walkers move further)`;
+/// `None` when it kept the first.
+pub fn hop_search_line(tries: &[HopTry]) -> Option<String> {
+    let last = tries.last()?;
+    if tries.len() < 2 {
+        return None;
+    }
+    let shares: Vec<String> = tries
+        .iter()
+        .map(|t| {
+            format!(
+                "{:.1}% at B = {}",
+                100.0 * t.edge_share[0].max(t.edge_share[1]),
+                t.hop
+            )
+        })
+        .collect();
+    Some(format!(
+        "hop range widened to B = {}: the share of the moved mass at ±B was {} (above {}%, the \
+         walkers move further than B bins in a step); --hop B fixes the range",
+        last.hop,
+        shares.join(", "),
+        100.0 * crate::law::kernel::EDGE_WARNING
+    ))
 }
 
 /// Training data of either kind, in memory.
@@ -194,9 +227,99 @@ pub struct Fitted {
     pub manifest: ModelManifest,
 }
 
+/// One fit of a kernel law's hop range (`manifest.json`'s `hop_search`, when the fit chose
+/// the range itself).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct HopTry {
+    /// The hop range `B`.
+    pub hop: usize,
+    /// The share of the moved mass at `−B` and `+B`, averaged over the training inputs
+    /// ([`crate::law::KernelLaw::edge_shares`]).
+    pub edge_share: [f64; 2],
+    /// The ELBO of the active law ([`Posterior::active_law_elbo`]), when defined.
+    pub elbo_active: Option<f64>,
+    /// Sweeps of the fit.
+    pub iterations: usize,
+}
+
 /// Fits the law to `data`; `source` names the data in the manifest (a file, or the arrays a
 /// caller passed). Progress: one unit per sweep.
+///
+/// A kernel law whose hop range the user left open ([`LearnerParams::widen_hop`]) is fitted at
+/// the default range `B` first; while the outermost hops carry more than
+/// [`crate::law::kernel::EDGE_WARNING`] of the moved mass (averaged over the transitions' inputs:
+/// the experiments' `X0`, or the runs' latent means at `t < T`), the walkers move further than
+/// `B` bins in a step and the kernel piles that mass up at `±B`, so the law is fitted again with
+/// `B + 1`. It stops when the share is below the threshold, when it did not fall (a range does
+/// not help), or at the largest range the bins allow (`2B + 1 ≤ nc`). The fit returned is the
+/// last; the manifest's `hop_search` records each range tried.
 pub fn fit(
+    data: &LearnData,
+    params: &LearnerParams,
+    source: &str,
+    progress: &dyn Progress,
+) -> Result<Fitted> {
+    let started = Instant::now();
+    let mut fitted = fit_once(data, params, source, progress)?;
+    if !params.widen_hop {
+        return Ok(fitted);
+    }
+    let nc = data.nc();
+    let mut tries = Vec::new();
+    loop {
+        let LawSpec::Kernel { hop, features } = fitted.posterior.params.law.clone() else {
+            return Ok(fitted);
+        };
+        let law = crate::law::KernelLaw::from_names(hop, &features)?;
+        let share = law.edge_shares(
+            &fitted.posterior.theta_mean,
+            &training_inputs(data, &fitted),
+            nc,
+        );
+        tries.push(HopTry {
+            hop,
+            edge_share: share,
+            elbo_active: fitted.posterior.active_law_elbo().ok(),
+            iterations: fitted.posterior.iterations,
+        });
+        let edge = share[0].max(share[1]);
+        let fell = tries.len() < 2 || {
+            let before = tries[tries.len() - 2].edge_share;
+            edge < before[0].max(before[1])
+        };
+        if edge <= crate::law::kernel::EDGE_WARNING || !fell || 2 * (hop + 1) + 1 > nc {
+            break;
+        }
+        let wider = params.clone().law(LawSpec::Kernel {
+            hop: hop + 1,
+            features,
+        });
+        fitted = fit_once(data, &wider, source, progress)?;
+    }
+    fitted.manifest.hop_search = Some(tries);
+    // the wall time of every range's fit
+    fitted.manifest.seconds = started.elapsed().as_secs_f64();
+    Ok(fitted)
+}
+
+/// The inputs of the training transitions, `(n, nc)` row-major: the experiments' `X0`, or the
+/// runs' latent means at `t = 0..T−1`.
+fn training_inputs(data: &LearnData, fitted: &Fitted) -> Vec<f64> {
+    match (data, &fitted.latent) {
+        (LearnData::Experiments(d), _) => d.x0.clone(),
+        (LearnData::Trajectories(_), LatentStates::Trajectories(l)) => {
+            let (n, t1, _) = l.mean.dim();
+            (0..n)
+                .flat_map(|i| (0..t1 - 1).map(move |t| (i, t)))
+                .flat_map(|(i, t)| l.mean.slice(ndarray::s![i, t, ..]).to_vec())
+                .collect()
+        }
+        (LearnData::Trajectories(_), LatentStates::Experiments(_)) => Vec::new(),
+    }
+}
+
+/// [`fit`] at the parameters' law, as given.
+fn fit_once(
     data: &LearnData,
     params: &LearnerParams,
     source: &str,
@@ -246,6 +369,7 @@ pub fn fit(
         seconds: started.elapsed().as_secs_f64(),
         training,
         steps,
+        hop_search: None,
     };
     Ok(Fitted {
         posterior,
@@ -284,6 +408,7 @@ pub fn learn(job: &LearnJob, progress: &dyn Progress) -> Result<Learned> {
     write_model_into(out, &fitted)?;
     Ok(Learned {
         seconds: fitted.manifest.seconds,
+        hop_search: fitted.manifest.hop_search,
         posterior: fitted.posterior,
     })
 }

@@ -436,6 +436,7 @@ pub fn run(
         say(&format!("learning the coarse law: {}", spec.summary()));
         let params = LearnerParams::default()
             .law(spec.clone())
+            .widen_hop(matches!(spec, LawSpec::Kernel { .. }) && learn_s.hop.is_none())
             .per_bin_noise(learn_s.per_bin_noise)
             .method(LatentMethod::Newton)
             .max_iter(learn_s.max_iter)

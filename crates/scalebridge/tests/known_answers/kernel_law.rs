@@ -207,3 +207,121 @@ fn one_step_kernel_variance_exceeds_the_walkers_by_one_sixth() {
     assert!((var_k - (walker_var + excess)).abs() < 1e-9);
     assert!((excess - 1.0 / 6.0).abs() < 1e-3);
 }
+
+/// The exact one-step bin displacement law of the default advection–diffusion system at `nc`
+/// bins: the mass that moves `B` bins or more to the left and to the right.
+fn exact_tails(nc: usize, b: i64) -> [f64; 2] {
+    let sys = scalebridge::walkers::systems::AdvectionDiffusion::new(
+        scalebridge::Domain::default(),
+        0.195,
+        0.205,
+        3.875e-3,
+        2.5e-3,
+        400,
+        Default::default(),
+    )
+    .unwrap();
+    let k = sys.kernel().bin_transitions(3.875e-3, 2.0 / nc as f64);
+    let side = |f: &dyn Fn(i64) -> bool| k.iter().filter(|(d, _)| f(*d)).map(|x| x.1).sum();
+    [side(&|d| d <= -b), side(&|d| d >= b)]
+}
+
+/// A kernel law whose hop range the user left open widens it while the walkers outrun it
+/// (`pipeline::learn::fit`). Advection–diffusion runs (16 × 8, the default system) binned on 24
+/// and 48 bins, one position mode. The exact displacement law decides the known answer: on 24
+/// bins the mass moving 2 bins or more is 0.5% / 2.2% (left / right), below the 5% threshold,
+/// so the default `B = 2` stays; on 48 bins it is 6.1% / 17.6%, so the fit widens, and at
+/// `B = 3` the tails are 0.9% / 3.95% (close to the threshold: a fit may take `B = 4` as
+/// well), at `B = 4` 0.07% / 0.5%. Measured on seed 7: `B = 2` moved 5.3% / 22.2% of the mass
+/// to its edges, `B = 3` 0.01% / 4.4%; on 24 bins 0.01% / 0.04%. A hop range the user gives is
+/// kept.
+#[test]
+fn the_hop_range_widens_where_the_walkers_outrun_it() {
+    use scalebridge::law::LawOptions;
+    use scalebridge::pipeline::Silent;
+    use scalebridge::pipeline::learn::{LearnData, fit};
+    use scalebridge::pipeline::simulate::{SimulateJob, resolve_config, simulate};
+    let options = LawOptions {
+        modes: Some(1),
+        ..Default::default()
+    };
+    let widen = LearnerParams::default()
+        .law_options(&options, "kernel")
+        .unwrap();
+    assert!(widen.widen_hop);
+    let given = LawOptions {
+        hop: Some(2),
+        ..options.clone()
+    };
+    let fixed = LearnerParams::default()
+        .law_options(&given, "kernel")
+        .unwrap();
+    assert!(!fixed.widen_hop, "a hop range the user gives is kept");
+    for nc in [24usize, 48] {
+        let dir = std::env::temp_dir().join(format!("sb-hop-widen-{nc}-{}", std::process::id()));
+        let cfg = resolve_config(
+            None,
+            Some(SystemKind::Advdiff),
+            SimulationConfig {
+                nc: Some(nc),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        simulate(
+            &SimulateJob {
+                config: cfg,
+                n: 16,
+                seed: 7,
+                trajectory: Some(8),
+                initial: None,
+                initial_coarse: None,
+                out: dir.clone(),
+            },
+            &Silent,
+        )
+        .unwrap();
+        let data = LearnData::from_npz(&dir.join("trajectory.npz"), None, None).unwrap();
+        let fitted = fit(&data, &widen, "test", &Silent).unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        let tries = fitted
+            .manifest
+            .hop_search
+            .clone()
+            .expect("the range was searched");
+        let share = |t: &scalebridge::pipeline::learn::HopTry| t.edge_share[0].max(t.edge_share[1]);
+        eprintln!("{nc} bins: {tries:?}");
+        let threshold = scalebridge::law::kernel::EDGE_WARNING;
+        assert_eq!(tries[0].hop, 2);
+        let last = tries.last().unwrap();
+        assert!(share(last) <= threshold, "{nc} bins: {tries:?}");
+        assert_eq!(
+            fitted.posterior.params.law,
+            LawSpec::Kernel {
+                hop: last.hop,
+                features: match &fitted.posterior.params.law {
+                    LawSpec::Kernel { features, .. } => features.clone(),
+                    other => panic!("{other:?}"),
+                },
+            }
+        );
+        if nc == 24 {
+            let t = exact_tails(24, 2);
+            assert!(t[0].max(t[1]) < threshold, "{t:?}");
+            assert_eq!(
+                tries.len(),
+                1,
+                "24 bins: B = 2 holds the walkers: {tries:?}"
+            );
+        } else {
+            let (t2, t3, t4) = (exact_tails(48, 2), exact_tails(48, 3), exact_tails(48, 4));
+            assert!(t2[0].min(t2[1]) > threshold, "{t2:?}");
+            assert!(
+                t3[0].max(t3[1]) < threshold && t4[0].max(t4[1]) < 0.01,
+                "{t3:?} {t4:?}"
+            );
+            assert!(share(&tries[0]) > threshold, "48 bins: {tries:?}");
+            assert!((3..=4).contains(&last.hop), "48 bins: {tries:?}");
+        }
+    }
+}
