@@ -81,12 +81,11 @@ pub struct Learned {
     pub hop_search: Option<Vec<HopTry>>,
 }
 
-/// One line on the hop ranges a fit tried, e.g. `hop range widened to B = 3: the share of the
-/// moved mass at ±B was 22.3% at B = 2, 4.4% at B = 3 (above 5%: the walkers move further)`;
-/// `None` when it kept the first.
+/// One line on the hop ranges a fit tried (`learn` prints it), e.g. `hop range widened to B = 3:
+/// the share of the moved mass at ±B was 21.9% at B = 2, 4.4% at B = 3 (above 5%, …)`; `None`
+/// when it kept the first.
 pub fn hop_search_line(tries: &[HopTry]) -> Option<String> {
-    let last = tries.last()?;
-    if tries.len() < 2 {
+    if tries.len() < 2 || kept(tries).hop == tries[0].hop {
         return None;
     }
     let shares: Vec<String> = tries
@@ -102,7 +101,7 @@ pub fn hop_search_line(tries: &[HopTry]) -> Option<String> {
     Some(format!(
         "hop range widened to B = {}: the share of the moved mass at ±B was {} (above {}%, the \
          walkers move further than B bins in a step); --hop B fixes the range",
-        last.hop,
+        kept(tries).hop,
         shares.join(", "),
         100.0 * crate::law::kernel::EDGE_WARNING
     ))
@@ -227,6 +226,16 @@ pub struct Fitted {
     pub manifest: ModelManifest,
 }
 
+/// The range a search kept: the last, unless its share of the moved mass at the edges did not
+/// fall below the one before ([`fit`]).
+pub fn kept(tries: &[HopTry]) -> &HopTry {
+    let share = |t: &HopTry| t.edge_share[0].max(t.edge_share[1]);
+    match tries {
+        [.., a, b] if share(b) >= share(a) => a,
+        _ => tries.last().expect("at least one range"),
+    }
+}
+
 /// One fit of a kernel law's hop range (`manifest.json`'s `hop_search`, when the fit chose
 /// the range itself).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -250,9 +259,10 @@ pub struct HopTry {
 /// [`crate::law::kernel::EDGE_WARNING`] of the moved mass (averaged over the transitions' inputs:
 /// the experiments' `X0`, or the runs' latent means at `t < T`), the walkers move further than
 /// `B` bins in a step and the kernel piles that mass up at `±B`, so the law is fitted again with
-/// `B + 1`. It stops when the share is below the threshold, when it did not fall (a range does
-/// not help), or at the largest range the bins allow (`2B + 1 ≤ nc`). The fit returned is the
-/// last; the manifest's `hop_search` records each range tried.
+/// `B + 1`. It stops when the share is below the threshold, at the largest range the bins
+/// allow (`2B + 1 ≤ nc`), or when the share did not fall — then the wider range did not help and
+/// the narrower fit is returned. Otherwise the fit returned is the last; the manifest's
+/// `hop_search` records each range tried.
 pub fn fit(
     data: &LearnData,
     params: &LearnerParams,
@@ -266,6 +276,7 @@ pub fn fit(
     }
     let nc = data.nc();
     let mut tries = Vec::new();
+    let mut narrower: Option<Fitted> = None;
     loop {
         let LawSpec::Kernel { hop, features } = fitted.posterior.params.law.clone() else {
             return Ok(fitted);
@@ -287,14 +298,20 @@ pub fn fit(
             let before = tries[tries.len() - 2].edge_share;
             edge < before[0].max(before[1])
         };
-        if edge <= crate::law::kernel::EDGE_WARNING || !fell || 2 * (hop + 1) + 1 > nc {
+        if !fell {
+            // the wider range did not take the mass off the edge: keep the narrower fit
+            fitted = narrower.take().expect("a narrower fit before a wider one");
+            break;
+        }
+        if edge <= crate::law::kernel::EDGE_WARNING || 2 * (hop + 1) + 1 > nc {
             break;
         }
         let wider = params.clone().law(LawSpec::Kernel {
             hop: hop + 1,
             features,
         });
-        fitted = fit_once(data, &wider, source, progress)?;
+        let next = fit_once(data, &wider, source, progress)?;
+        narrower = Some(std::mem::replace(&mut fitted, next));
     }
     fitted.manifest.hop_search = Some(tries);
     // the wall time of every range's fit
@@ -411,4 +428,48 @@ pub fn learn(job: &LearnJob, progress: &dyn Progress) -> Result<Learned> {
         hop_search: fitted.manifest.hop_search,
         posterior: fitted.posterior,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tried(hop: usize, left: f64, right: f64) -> HopTry {
+        HopTry {
+            hop,
+            edge_share: [left, right],
+            elbo_active: None,
+            iterations: 10,
+        }
+    }
+
+    /// The search keeps the last range unless widening did not take mass off the edge, and
+    /// says so in one line only when it kept a wider range than the first.
+    #[test]
+    fn the_kept_range_and_its_line() {
+        let one = [tried(2, 0.001, 0.004)];
+        assert_eq!(kept(&one).hop, 2);
+        assert_eq!(hop_search_line(&one), None);
+        let widened = [tried(2, 0.055, 0.219), tried(3, 0.0001, 0.044)];
+        assert_eq!(kept(&widened).hop, 3);
+        let line = hop_search_line(&widened).unwrap();
+        assert!(
+            line.contains("widened to B = 3") && line.contains("21.9% at B = 2"),
+            "{line}"
+        );
+        assert!(
+            line.contains("4.4% at B = 3") && line.contains("above 5%"),
+            "{line}"
+        );
+        let useless = [tried(2, 0.02, 0.30), tried(3, 0.01, 0.31)];
+        assert_eq!(kept(&useless).hop, 2);
+        assert_eq!(hop_search_line(&useless), None);
+        let further = [tried(2, 0.3, 0.0), tried(3, 0.2, 0.0), tried(4, 0.21, 0.0)];
+        assert_eq!(kept(&further).hop, 3);
+        assert!(
+            hop_search_line(&further)
+                .unwrap()
+                .contains("widened to B = 3")
+        );
+    }
 }
