@@ -100,7 +100,8 @@ pub fn hop_search_line(tries: &[HopTry]) -> Option<String> {
         .collect();
     Some(format!(
         "hop range widened to B = {}: the share of the moved mass at ±B was {} (above {}%, the \
-         walkers move further than B bins in a step); --hop B fixes the range",
+         walkers move further than B bins in a step); a range given with --hop (hop in a run \
+         config) is kept as given",
         kept(tries).hop,
         shares.join(", "),
         100.0 * crate::law::kernel::EDGE_WARNING

@@ -7,7 +7,7 @@
 //! coarse steps instead of `n` one-step experiments), `[learn]` and `[predict]`; [`DEMO`] is the embedded default.
 
 use super::Progress;
-use super::learn::{LearnJob, learn};
+use super::learn::{LearnJob, hop_search_line, learn};
 use super::predict::{PredictJob, Predicted, StartFrom, predict};
 use super::simulate::{SimulateJob, simulate};
 use crate::error::{Error, Result};
@@ -432,6 +432,8 @@ pub fn run(
     let specs = learn_s.specs()?;
     let several = specs.len() > 1;
     let mut learned = Vec::with_capacity(specs.len());
+    // per law, the line saying its hop range was widened (a kernel law without `hop`)
+    let mut widened: Vec<Option<String>> = Vec::with_capacity(specs.len());
     for spec in &specs {
         say(&format!("learning the coarse law: {}", spec.summary()));
         let params = LearnerParams::default()
@@ -457,6 +459,11 @@ pub fn run(
             },
             &super::Silent,
         )?;
+        let line = l.hop_search.as_deref().and_then(hop_search_line);
+        if let Some(line) = &line {
+            say(line);
+        }
+        widened.push(line);
         learned.push((spec.family(), dir, l.posterior));
     }
     // the law `compare` ranks best (its active law has the highest ELBO) predicts into model/
@@ -573,6 +580,9 @@ pub fn run(
         ),
         format!("configuration: {}", cfg.source),
     ];
+    if let Some(line) = &widened[best] {
+        summary.push(line.clone());
+    }
     if several {
         summary.push(format!(
             "laws learned: {}; the {} law's active terms have the highest ELBO and it is the one shown",
