@@ -117,36 +117,23 @@ impl NpzIn {
     /// Reads array `name` as float64 of any dimension, whatever numeric dtype NumPy wrote
     /// ([`Numeric`]); `expected` says what it should be in the error for any other dtype.
     pub fn numeric(&mut self, name: &str, expected: &str) -> Result<Numeric> {
-        let path = self.path.clone();
-        read_numeric(
-            |kind| match kind {
-                Kind::F64 => self.z.by_name(name).map(|a: ArrayD<f64>| a),
-                Kind::F32 => self.z.by_name(name).map(|a: ArrayD<f32>| a.mapv(f64::from)),
-                Kind::I64 => self
-                    .z
-                    .by_name(name)
-                    .map(|a: ArrayD<i64>| a.mapv(|v| v as f64)),
-                Kind::I32 => self.z.by_name(name).map(|a: ArrayD<i32>| a.mapv(f64::from)),
-                Kind::I16 => self.z.by_name(name).map(|a: ArrayD<i16>| a.mapv(f64::from)),
-                Kind::I8 => self.z.by_name(name).map(|a: ArrayD<i8>| a.mapv(f64::from)),
-                Kind::U64 => self
-                    .z
-                    .by_name(name)
-                    .map(|a: ArrayD<u64>| a.mapv(|v| v as f64)),
-                Kind::U32 => self.z.by_name(name).map(|a: ArrayD<u32>| a.mapv(f64::from)),
-                Kind::U16 => self.z.by_name(name).map(|a: ArrayD<u16>| a.mapv(f64::from)),
-                Kind::U8 => self.z.by_name(name).map(|a: ArrayD<u8>| a.mapv(f64::from)),
-            },
-            |e| match e {
-                ReadNpzError::Npy(ReadNpyError::WrongDescriptor(d)) => Some(d.to_string()),
-                _ => None,
-            },
-        )
-        .map_err(|problem| Error::data(&path, name, npz_problem(problem, expected)))
+        struct Entry<'a>(&'a mut NpzReader<File>, &'a str);
+        impl NumericSource for Entry<'_> {
+            type Err = ReadNpzError;
+            fn read<T: ReadableElement>(&mut self) -> std::result::Result<ArrayD<T>, Self::Err> {
+                self.0.by_name(self.1)
+            }
+            fn dtype(e: &Self::Err) -> Option<String> {
+                match e {
+                    ReadNpzError::Npy(ReadNpyError::WrongDescriptor(d)) => Some(d.to_string()),
+                    _ => None,
+                }
+            }
+        }
+        read_numeric(&mut Entry(&mut self.z, name))
+            .map_err(|problem| Error::data(&self.path, name, npz_problem(problem, expected)))
     }
-}
 
-impl NpzIn {
     /// [`NpzIn::numeric`]'s values as an array of `D`'s dimensions; `shape` names the expected
     /// shape in errors (e.g. "(N, nc)").
     pub fn numeric_as<D: Dimension>(&mut self, name: &str, shape: &str) -> Result<Array<f64, D>> {
@@ -184,33 +171,42 @@ pub struct Numeric {
     pub from_float: bool,
 }
 
-/// The dtypes [`read_numeric`] tries, in order.
-#[derive(Clone, Copy)]
-enum Kind {
-    F64,
-    F32,
-    I64,
-    I32,
-    I16,
-    I8,
-    U64,
-    U32,
-    U16,
-    U8,
+/// Where [`read_numeric`] reads one array from, as any element type.
+trait NumericSource {
+    type Err: std::fmt::Display;
+    /// The array as elements of `T`.
+    fn read<T: ReadableElement>(&mut self) -> std::result::Result<ArrayD<T>, Self::Err>;
+    /// The file's descriptor when `e` says the dtype was another, else `None`.
+    fn dtype(e: &Self::Err) -> Option<String>;
 }
 
-const KINDS: [Kind; 10] = [
-    Kind::F64,
-    Kind::F32,
-    Kind::I64,
-    Kind::I32,
-    Kind::I16,
-    Kind::I8,
-    Kind::U64,
-    Kind::U32,
-    Kind::U16,
-    Kind::U8,
-];
+/// The numeric element types NumPy writes, widened to float64.
+trait Widen: ReadableElement + Copy {
+    const FLOAT: bool;
+    fn widen(self) -> f64;
+}
+
+macro_rules! widen {
+    ($($t:ty => $float:expr),*) => {$(
+        impl Widen for $t {
+            const FLOAT: bool = $float;
+            #[allow(clippy::cast_precision_loss, clippy::cast_lossless)]
+            fn widen(self) -> f64 {
+                self as f64
+            }
+        }
+    )*};
+}
+widen!(f64 => true, f32 => true, i64 => false, i32 => false, i16 => false, i8 => false,
+    u64 => false, u32 => false, u16 => false, u8 => false);
+
+/// `src`'s array as float64 if its elements are `T`.
+fn widened<T: Widen, S: NumericSource>(src: &mut S) -> std::result::Result<Numeric, S::Err> {
+    src.read::<T>().map(|a| Numeric {
+        values: a.mapv(T::widen),
+        from_float: T::FLOAT,
+    })
+}
 
 /// Why a numeric read failed: another dtype (its descriptor), or the reader's own error.
 enum NumericProblem {
@@ -225,22 +221,27 @@ fn npz_problem(p: NumericProblem, expected: &str) -> String {
     }
 }
 
-/// Tries `read` with each numeric dtype until one matches; `descriptor` tells a dtype mismatch
-/// (with the file's descriptor) from any other error, which ends the search.
-fn read_numeric<E: std::fmt::Display>(
-    mut read: impl FnMut(Kind) -> std::result::Result<ArrayD<f64>, E>,
-    descriptor: impl Fn(&E) -> Option<String>,
-) -> std::result::Result<Numeric, NumericProblem> {
+/// Reads `src` as each numeric dtype in turn until one matches; a dtype mismatch (with the
+/// file's descriptor) goes on to the next, any other error ends the search.
+fn read_numeric<S: NumericSource>(src: &mut S) -> std::result::Result<Numeric, NumericProblem> {
+    type Reader<S> = fn(&mut S) -> std::result::Result<Numeric, <S as NumericSource>::Err>;
+    let kinds: [Reader<S>; 10] = [
+        widened::<f64, S>,
+        widened::<f32, S>,
+        widened::<i64, S>,
+        widened::<i32, S>,
+        widened::<i16, S>,
+        widened::<i8, S>,
+        widened::<u64, S>,
+        widened::<u32, S>,
+        widened::<u16, S>,
+        widened::<u8, S>,
+    ];
     let mut found = None;
-    for kind in KINDS {
-        match read(kind) {
-            Ok(values) => {
-                return Ok(Numeric {
-                    values,
-                    from_float: matches!(kind, Kind::F64 | Kind::F32),
-                });
-            }
-            Err(e) => match descriptor(&e) {
+    for read in kinds {
+        match read(src) {
+            Ok(n) => return Ok(n),
+            Err(e) => match S::dtype(&e) {
                 Some(d) => found = found.or(Some(d)),
                 None => return Err(NumericProblem::Other(e.to_string())),
             },
@@ -252,32 +253,25 @@ fn read_numeric<E: std::fmt::Display>(
 /// Reads a `.npy` file as float64 of any dimension, whatever numeric dtype NumPy wrote
 /// ([`Numeric`]), with errors naming the file; `expected` says what it should be.
 pub fn read_npy_numeric(path: &Path, expected: &str) -> Result<Numeric> {
+    struct Bytes(Vec<u8>);
+    impl NumericSource for Bytes {
+        type Err = ReadNpyError;
+        fn read<T: ReadableElement>(&mut self) -> std::result::Result<ArrayD<T>, Self::Err> {
+            ArrayBase::<OwnedRepr<T>, IxDyn>::read_npy(&self.0[..])
+        }
+        fn dtype(e: &Self::Err) -> Option<String> {
+            match e {
+                ReadNpyError::WrongDescriptor(d) => Some(d.to_string()),
+                _ => None,
+            }
+        }
+    }
     let bytes = std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_owned(),
         source,
     })?;
-    fn one<T: ReadableElement>(bytes: &[u8]) -> std::result::Result<ArrayD<T>, ReadNpyError> {
-        ArrayBase::<OwnedRepr<T>, IxDyn>::read_npy(bytes)
-    }
-    read_numeric(
-        |kind| match kind {
-            Kind::F64 => one::<f64>(&bytes),
-            Kind::F32 => one::<f32>(&bytes).map(|a| a.mapv(f64::from)),
-            Kind::I64 => one::<i64>(&bytes).map(|a| a.mapv(|v| v as f64)),
-            Kind::I32 => one::<i32>(&bytes).map(|a| a.mapv(f64::from)),
-            Kind::I16 => one::<i16>(&bytes).map(|a| a.mapv(f64::from)),
-            Kind::I8 => one::<i8>(&bytes).map(|a| a.mapv(f64::from)),
-            Kind::U64 => one::<u64>(&bytes).map(|a| a.mapv(|v| v as f64)),
-            Kind::U32 => one::<u32>(&bytes).map(|a| a.mapv(f64::from)),
-            Kind::U16 => one::<u16>(&bytes).map(|a| a.mapv(f64::from)),
-            Kind::U8 => one::<u8>(&bytes).map(|a| a.mapv(f64::from)),
-        },
-        |e| match e {
-            ReadNpyError::WrongDescriptor(d) => Some(d.to_string()),
-            _ => None,
-        },
-    )
-    .map_err(|problem| Error::data(path, "(npy)", npz_problem(problem, expected)))
+    read_numeric(&mut Bytes(bytes))
+        .map_err(|problem| Error::data(path, "(npy)", npz_problem(problem, expected)))
 }
 
 /// Opens an `.npz` for reading with ndarray-npy's reader, with errors naming the file (for

@@ -211,17 +211,7 @@ fn one_step_kernel_variance_exceeds_the_walkers_by_one_sixth() {
 /// The exact one-step bin displacement law of the default advection–diffusion system at `nc`
 /// bins: the mass that moves `B` bins or more to the left and to the right.
 fn exact_tails(nc: usize, b: i64) -> [f64; 2] {
-    let sys = scalebridge::walkers::systems::AdvectionDiffusion::new(
-        scalebridge::Domain::default(),
-        0.195,
-        0.205,
-        3.875e-3,
-        2.5e-3,
-        400,
-        Default::default(),
-    )
-    .unwrap();
-    let k = sys.kernel().bin_transitions(3.875e-3, 2.0 / nc as f64);
+    let k = crate::learn::kernel_at(nc);
     let side = |f: &dyn Fn(i64) -> bool| k.iter().filter(|(d, _)| f(*d)).map(|x| x.1).sum();
     [side(&|d| d <= -b), side(&|d| d >= b)]
 }

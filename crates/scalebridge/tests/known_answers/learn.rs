@@ -261,8 +261,8 @@ fn projection(d: &TrainingData, kb: &[(i64, f64)], offsets: &[i64]) -> Vec<f64> 
 }
 
 /// The exact one-step bin displacement law `K_b` of the default advection–diffusion system
-/// (SPEC A.8), `b` in bins (hop right = positive).
-pub(crate) fn kernel() -> Vec<(i64, f64)> {
+/// (SPEC A.8) on `nc` bins, `b` in bins (hop right = positive).
+pub(crate) fn kernel_at(nc: usize) -> Vec<(i64, f64)> {
     let sys = AdvectionDiffusion::new(
         scalebridge::Domain::default(),
         0.195,
@@ -273,7 +273,12 @@ pub(crate) fn kernel() -> Vec<(i64, f64)> {
         Default::default(),
     )
     .unwrap();
-    sys.kernel().bin_transitions(3.875e-3, 2.0 / 24.0)
+    sys.kernel().bin_transitions(3.875e-3, 2.0 / nc as f64)
+}
+
+/// [`kernel_at`] the default 24 bins.
+pub(crate) fn kernel() -> Vec<(i64, f64)> {
+    kernel_at(24)
 }
 
 struct AdvdiffReplicate {
