@@ -99,16 +99,6 @@ impl NpzIn {
             .collect())
     }
 
-    /// Reads array `name` with the reader's own error (for trying several dtypes in turn).
-    pub fn raw<S, D>(&mut self, name: &str) -> std::result::Result<ArrayBase<S, D>, ReadNpzError>
-    where
-        S: ndarray::DataOwned,
-        S::Elem: ReadableElement,
-        D: Dimension,
-    {
-        self.z.by_name(name)
-    }
-
     /// An error about array `name` of this file.
     pub fn bad(&self, name: &str, problem: impl Into<String>) -> Error {
         Error::data(&self.path, name, problem)
@@ -272,12 +262,6 @@ pub fn read_npy_numeric(path: &Path, expected: &str) -> Result<Numeric> {
     })?;
     read_numeric(&mut Bytes(bytes))
         .map_err(|problem| Error::data(path, "(npy)", npz_problem(problem, expected)))
-}
-
-/// Opens an `.npz` for reading with ndarray-npy's reader, with errors naming the file (for
-/// readers that try several dtypes; [`NpzIn`] is the usual way).
-pub fn open_npz(path: &Path) -> Result<NpzReader<File>> {
-    Ok(NpzIn::open(path)?.z)
 }
 
 /// Reads one array from a `.npy` file, with errors naming the file and saying which dtype
