@@ -378,6 +378,15 @@ impl Model {
         to_python(py, &self.fitted.posterior, "posterior")
     }
 
+    /// The hop ranges a kernel law's fit tried when `hop` was left open, in order (`None`
+    /// otherwise): `hop`, `edge_share` (left, right: the share of the moved mass at `±B`),
+    /// `elbo_active`, `iterations`; the fit widens while a share is above 5%
+    /// (`manifest.json`'s `hop_search`).
+    #[getter]
+    fn hop_search<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.fitted.manifest.hop_search, "hop_search")
+    }
+
     /// The learned law as an equation with error bars (what `scalebridge show` prints).
     fn equation(&self) -> String {
         self.fitted.posterior.equation()

@@ -111,6 +111,18 @@ def test_trajectories_learn_and_continue():
     assert p.mean[12].shape == (4, 12)
 
 
+def test_kernel_hop_range_widens_unless_given():
+    """64 advection–diffusion experiments on 48 bins move 18% of the mass two bins or more to
+    the right: a kernel fit with ``hop`` left open widens to 3; ``hop=2`` is kept."""
+    d = sb.simulate("advdiff", 64, seed=3, nc=48)
+    m = sb.learn(d["X0"], d["counts"], law="kernel", domain=d["domain"], modes=1)
+    hops = [t["hop"] for t in m.hop_search]
+    assert hops == [2, 3] and "B = 3" in m.law, m.hop_search
+    assert max(m.hop_search[0]["edge_share"]) > 0.05 >= max(m.hop_search[1]["edge_share"])
+    fixed = sb.learn(d["X0"], d["counts"], law="kernel", domain=d["domain"], modes=1, hop=2)
+    assert fixed.hop_search is None and "B = 2" in fixed.law
+
+
 def test_draws_for_arviz(model):
     d = model.draws(4000, seed=2)
     L = len(model.names)

@@ -89,6 +89,10 @@ class Model:
     @property
     def data_fingerprint(self) -> str: ...
     @property
+    def hop_search(self) -> Optional[List[Dict[str, Any]]]:
+        """The hop ranges a kernel law's fit tried when ``hop`` was left open (``hop``,
+        ``edge_share`` left/right, ``elbo_active``, ``iterations``); ``None`` otherwise."""
+    @property
     def latent(self) -> Dict[str, npt.NDArray[np.float64]]: ...
     def to_dict(self) -> Dict[str, Any]: ...
     def equation(self) -> str:
