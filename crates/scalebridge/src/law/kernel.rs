@@ -932,7 +932,7 @@ impl KernelLaw {
             let _ = writeln!(
                 s,
                 "warning: K_b = {:.3} at the largest hop b = {}{}: the walkers may move further than B = {} bins \
-                 in one step; learn with a larger --hop and compare the ELBOs",
+                 in one step; learn without --hop (the fit then widens the range itself) or with a larger one",
                 lo.max(hi),
                 if hi >= lo { '+' } else { '-' },
                 self.hop,
