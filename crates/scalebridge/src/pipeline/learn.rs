@@ -260,9 +260,10 @@ pub struct HopTry {
 /// [`crate::law::kernel::EDGE_WARNING`] of the moved mass (averaged over the transitions' inputs:
 /// the experiments' `X0`, or the runs' latent means at `t < T`), the walkers move further than
 /// `B` bins in a step and the kernel piles that mass up at `±B`, so the law is fitted again with
-/// `B + 1`. It stops when the share is below the threshold, at the largest range the bins
-/// allow (`2B + 1 ≤ nc`), or when the share did not fall — then the wider range did not help and
-/// the narrower fit is returned. Otherwise the fit returned is the last; the manifest's
+/// a wider range: `B + 1`, or further where the two edge shares, read as the tails of a
+/// Gaussian displacement, rule the ranges between out ([`next_hop`]). It stops when the share
+/// is below the threshold, at the largest range the bins allow (`2B + 1 ≤ nc`), or when the
+/// share did not fall — then the wider range did not help and the narrower fit is returned. Otherwise the fit returned is the last; the manifest's
 /// `hop_search` records each range tried.
 pub fn fit(
     data: &LearnData,
@@ -304,11 +305,12 @@ pub fn fit(
             fitted = narrower.take().expect("a narrower fit before a wider one");
             break;
         }
-        if edge <= crate::law::kernel::EDGE_WARNING || 2 * (hop + 1) + 1 > nc {
+        let next = next_hop(hop, share, nc);
+        if edge <= crate::law::kernel::EDGE_WARNING || next <= hop {
             break;
         }
         let wider = params.clone().law(LawSpec::Kernel {
-            hop: hop + 1,
+            hop: next,
             features,
         });
         let next = fit_once(data, &wider, source, progress)?;
@@ -318,6 +320,43 @@ pub fn fit(
     // the wall time of every range's fit
     fitted.manifest.seconds = started.elapsed().as_secs_f64();
     Ok(fitted)
+}
+
+/// The next hop range a search tries after a fit at `hop` whose outermost hops carried the
+/// shares `share` (`−B`, `+B`) of the moved mass, at most `(nc − 1)/2`: the ranges that a
+/// Gaussian displacement rules out are skipped. A displacement `D ~ N(μ, σ²)` (in bins) puts
+/// `P(D > B − ½)` on the edge `+B` and `P(D < −B + ½)` on `−B`; the two shares give `μ` and
+/// `σ`, and the next range is the smallest `B' > B` at which that displacement would put at
+/// most three times [`crate::law::kernel::EDGE_WARNING`] (15%) on either edge. Three times,
+/// because the Gaussian read off a truncated kernel's edges overstates the tails further out:
+/// measured (advection–diffusion, 16 × 8 runs, `docs/learning.md`), its share at a wider range
+/// was 1.35–3.1 times the share the fit at that range then had (3.1 on 72 bins from `B = 2` to
+/// 4). Jumping too far costs a kernel wider than needed; not far enough, one more fit.
+/// Where the two shares are too large for a Gaussian (`z₊ + z₋ ≤ 0`), `2B`; never less than
+/// `B + 1`.
+pub fn next_hop(hop: usize, share: [f64; 2], nc: usize) -> usize {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    let largest = nc.saturating_sub(1) / 2;
+    let normal = Normal::standard();
+    let z = |s: f64| -normal.inverse_cdf(s.clamp(1e-12, 1.0 - 1e-12));
+    let edge = hop as f64 - 0.5;
+    let (z_left, z_right) = (z(share[0]), z(share[1]));
+    let jump = if z_left + z_right > 0.0 {
+        let sigma = 2.0 * edge / (z_left + z_right);
+        let mu = 0.5 * (z_left - z_right) * sigma;
+        let tail = |b: usize| {
+            let e = b as f64 - 0.5;
+            normal
+                .sf((e - mu) / sigma)
+                .max(normal.cdf((-e - mu) / sigma))
+        };
+        (hop + 1..=largest.max(hop + 1))
+            .find(|&b| tail(b) <= 3.0 * crate::law::kernel::EDGE_WARNING)
+            .unwrap_or(largest)
+    } else {
+        2 * hop
+    };
+    jump.max(hop + 1).min(largest)
 }
 
 /// The inputs of the training transitions, `(n, nc)` row-major: the experiments' `X0`, or the
@@ -472,5 +511,39 @@ mod tests {
                 .unwrap()
                 .contains("widened to B = 3")
         );
+    }
+
+    /// The shares at `±B` of a Gaussian displacement `N(μ, σ²)` in bins: `P(D < −B + ½)`,
+    /// `P(D > B − ½)`.
+    fn gaussian_shares(hop: usize, mu: f64, sigma: f64) -> [f64; 2] {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let n = Normal::new(mu, sigma).unwrap();
+        let e = hop as f64 - 0.5;
+        [n.cdf(-e), n.sf(e)]
+    }
+
+    /// The next range skips what a Gaussian displacement rules out. Known answers, worked by
+    /// hand from the rule (smallest `B'` whose larger tail `P(|D| ≥ B' − ½)` is at most 15%):
+    /// `σ = 2` symmetric needs `(B' − ½)/2 ≥ z(0.15) = 1.036`, so `B' = 3`; `σ = 3` needs
+    /// `B' ≥ 3.61`, so 4; `σ = 2, μ = 2` needs `B' − ½ − 2 ≥ 2.07`, so 5.
+    #[test]
+    fn the_next_range_skips_what_a_gaussian_displacement_rules_out() {
+        assert_eq!(next_hop(2, gaussian_shares(2, 0.0, 2.0), 96), 3);
+        assert_eq!(next_hop(2, gaussian_shares(2, 0.0, 3.0), 96), 4);
+        assert_eq!(next_hop(2, gaussian_shares(2, 2.0, 2.0), 96), 5);
+        assert_eq!(next_hop(2, gaussian_shares(2, -2.0, 2.0), 96), 5);
+        // from a wider range the same displacement gives the same answer
+        assert_eq!(next_hop(3, gaussian_shares(3, 2.0, 2.0), 96), 5);
+        // a share just above the threshold: the next range
+        assert_eq!(next_hop(2, [0.001, 0.06], 24), 3);
+        // the measured shares of `docs/learning.md` (96 and 72 bins of advection–diffusion,
+        // B = 2): the ranges the one-at-a-time search went through to B = 6 and B = 4
+        assert_eq!(next_hop(2, [0.1575, 0.444], 96), 5);
+        assert_eq!(next_hop(2, [0.1609, 0.3919], 72), 4);
+        // shares no Gaussian gives (`z₊ + z₋ ≤ 0`): twice the range
+        assert_eq!(next_hop(3, [0.6, 0.5], 96), 6);
+        // at most (nc − 1)/2, and never more than the bins allow
+        assert_eq!(next_hop(2, gaussian_shares(2, 0.0, 5.0), 11), 5);
+        assert_eq!(next_hop(5, [0.3, 0.3], 11), 5);
     }
 }
