@@ -35,23 +35,32 @@ use faer::{Accum, MatMut, MatRef, Par};
 
 /// Lower Cholesky factor of the `n × n` row-major SPD matrix `a`, in place (the upper triangle
 /// is zeroed); `Err(k)` names the first pivot that is not positive.
+///
+/// Right-looking: once column `j` is known, its outer product leaves the trailing lower
+/// triangle, one contiguous row segment at a time (`a_ik −= l_ij l_kj`, `k ≤ i`), a loop the
+/// compiler vectorises. Every entry still subtracts its products in the order `j = 0, 1, …`
+/// of the dot-product (left-looking) form, so the factor is the same to the last bit; that
+/// form's dot products were a chain of dependent additions (measured on a 96-bin chain:
+/// `factor` 10.6% of a fit's samples).
 fn cholesky(a: &mut [f64], n: usize) -> std::result::Result<(), usize> {
+    let mut col = vec![0.0; n];
     for j in 0..n {
-        let mut d = a[j * n + j];
-        for k in 0..j {
-            d -= a[j * n + k] * a[j * n + k];
-        }
+        let d = a[j * n + j];
         if !(d > 0.0 && d.is_finite()) {
             return Err(j);
         }
         let d = d.sqrt();
         a[j * n + j] = d;
         for i in j + 1..n {
-            let mut s = a[i * n + j];
-            for k in 0..j {
-                s -= a[i * n + k] * a[j * n + k];
+            let v = a[i * n + j] / d;
+            a[i * n + j] = v;
+            col[i] = v;
+        }
+        for i in j + 1..n {
+            let lij = col[i];
+            for (x, c) in a[i * n + j + 1..=i * n + i].iter_mut().zip(&col[j + 1..=i]) {
+                *x -= lij * c;
             }
-            a[i * n + j] = s / d;
         }
         for k in j + 1..n {
             a[j * n + k] = 0.0;
@@ -1169,6 +1178,56 @@ mod tests {
             assert_eq!(max_log_ratio(&a, &b), direct, "n = {n}");
         }
         assert_eq!(max_log_ratio(&[], &[]), 0.0);
+    }
+
+    /// The factor of an SPD matrix: `L Lᵀ = A`, upper triangle zero, and bit for bit the
+    /// dot-product (left-looking) form it replaced; a matrix that is not positive definite is
+    /// refused at its first failing pivot.
+    #[test]
+    fn cholesky_factors_and_names_the_failing_pivot() {
+        let n = 37;
+        let mut rnd = uniform(11);
+        let m: Vec<f64> = (0..n * n).map(|_| rnd()).collect();
+        let mut a = vec![0.0; n * n];
+        for r in 0..n {
+            for c in 0..n {
+                a[r * n + c] = (0..n).map(|k| m[r * n + k] * m[c * n + k]).sum::<f64>()
+                    + if r == c { 0.5 } else { 0.0 };
+            }
+        }
+        let mut l = a.clone();
+        cholesky(&mut l, n).unwrap();
+        let mut reference = a.clone();
+        for j in 0..n {
+            let mut d = reference[j * n + j];
+            for k in 0..j {
+                d -= reference[j * n + k] * reference[j * n + k];
+            }
+            let d = d.sqrt();
+            reference[j * n + j] = d;
+            for i in j + 1..n {
+                let mut s = reference[i * n + j];
+                for k in 0..j {
+                    s -= reference[i * n + k] * reference[j * n + k];
+                }
+                reference[i * n + j] = s / d;
+            }
+            for k in j + 1..n {
+                reference[j * n + k] = 0.0;
+            }
+        }
+        assert_eq!(l, reference);
+        for r in 0..n {
+            for c in 0..n {
+                let llt: f64 = (0..n).map(|k| l[r * n + k] * l[c * n + k]).sum();
+                assert!((llt - a[r * n + c]).abs() < 1e-12 * n as f64, "({r}, {c})");
+            }
+        }
+        // [[1, 2], [2, 1]]: the second pivot is 1 − 4 < 0
+        let mut bad = vec![1.0, 2.0, 2.0, 1.0];
+        assert_eq!(cholesky(&mut bad, 2), Err(1));
+        let mut nan = vec![f64::NAN];
+        assert_eq!(cholesky(&mut nan, 1), Err(0));
     }
 
     /// A dense SPD block-tridiagonal matrix: the block Cholesky's solve, draws' covariance
