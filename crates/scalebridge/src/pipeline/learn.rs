@@ -263,8 +263,9 @@ pub struct HopTry {
 /// a wider range: `B + 1`, or further where the two edge shares, read as the tails of a
 /// Gaussian displacement, rule the ranges between out ([`next_hop`]). It stops when the share
 /// is below the threshold, at the largest range the bins allow (`2B + 1 ≤ nc`), or when the
-/// share did not fall — then the wider range did not help and the narrower fit is returned. Otherwise the fit returned is the last; the manifest's
-/// `hop_search` records each range tried.
+/// share did not fall — then the wider range did not help and the narrower fit is returned.
+/// Otherwise the fit returned is the last; the manifest's `hop_search` records each range
+/// tried.
 pub fn fit(
     data: &LearnData,
     params: &LearnerParams,
@@ -305,12 +306,12 @@ pub fn fit(
             fitted = narrower.take().expect("a narrower fit before a wider one");
             break;
         }
-        let next = next_hop(hop, share, nc);
-        if edge <= crate::law::kernel::EDGE_WARNING || next <= hop {
+        let wider_hop = next_hop(hop, share, nc);
+        if edge <= crate::law::kernel::EDGE_WARNING || wider_hop <= hop {
             break;
         }
         let wider = params.clone().law(LawSpec::Kernel {
-            hop: next,
+            hop: wider_hop,
             features,
         });
         let next = fit_once(data, &wider, source, progress)?;
@@ -536,8 +537,9 @@ mod tests {
         assert_eq!(next_hop(3, gaussian_shares(3, 2.0, 2.0), 96), 5);
         // a share just above the threshold: the next range
         assert_eq!(next_hop(2, [0.001, 0.06], 24), 3);
-        // the measured shares of `docs/learning.md` (96 and 72 bins of advection–diffusion,
-        // B = 2): the ranges the one-at-a-time search went through to B = 6 and B = 4
+        // the shares measured at B = 2 on 96 and 72 bins of advection–diffusion
+        // (`docs/learning.md`): on to 5 (one range at a time went 3, 4, 5, then 6) and to 4
+        // (one at a time: 3, then 4, where both searches stopped)
         assert_eq!(next_hop(2, [0.1575, 0.444], 96), 5);
         assert_eq!(next_hop(2, [0.1609, 0.3919], 72), 4);
         // shares no Gaussian gives (`z₊ + z₋ ≤ 0`): twice the range
