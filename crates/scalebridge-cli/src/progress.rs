@@ -32,16 +32,24 @@ impl Bars {
 
 impl Progress for Bars {
     fn start(&self, what: &str, total: u64) {
+        // a phase of unknown length (total 0): no bar and no ETA; its messages say how far it
+        // got (a fit: `sweep 28: ELBO …`)
+        let known = total > 0;
         let pb = ProgressBar::with_draw_target(
-            Some(total),
+            known.then_some(total),
             if self.quiet {
                 ProgressDrawTarget::hidden()
             } else {
                 ProgressDrawTarget::stderr()
             },
         );
+        let template = if known {
+            "{msg:>12} [{bar:40}] {pos}/{len} ({elapsed}, eta {eta})"
+        } else {
+            "{msg:>12} ({elapsed})"
+        };
         pb.set_style(
-            ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({elapsed}, eta {eta})")
+            ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );

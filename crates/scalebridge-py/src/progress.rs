@@ -68,8 +68,9 @@ impl Progress for Bars {
     fn start(&self, what: &str, total: u64) {
         Python::attach(|py| {
             let kwargs = PyDict::new(py);
+            // a phase of unknown length (total 0): tqdm's counter without a bar
             let made = kwargs
-                .set_item("total", total)
+                .set_item("total", (total > 0).then_some(total))
                 .and_then(|_| kwargs.set_item("desc", what))
                 .and_then(|_| self.tqdm.bind(py).call((), Some(&kwargs)));
             if let Ok(bar) = made {

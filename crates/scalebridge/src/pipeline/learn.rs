@@ -388,10 +388,19 @@ fn fit_once(
     let learner = Learner::new(params.clone().law(at_bins).check()?)?;
     learner.law().check(data.nc())?;
     let started = Instant::now();
-    progress.start("learning", params.max_iter as u64);
+    // a search over hop ranges fits several laws: each counter says which; the number of
+    // sweeps is not known in advance (`max_iter` is a cap, mostly far off)
+    let range = match (&params.law, params.widen_hop) {
+        (LawSpec::Kernel { hop, .. }, true) => format!(" (hop range B = {hop})"),
+        _ => String::new(),
+    };
+    progress.start(&format!("learning{range}"), 0);
     let mut observer = |info: &IterationInfo| {
         progress.inc(1);
-        progress.message(&format!("ELBO {:.6e}", info.elbo));
+        progress.message(&format!(
+            "sweep {}: ELBO {:.6e}{range}",
+            info.iteration, info.elbo
+        ));
     };
     let (posterior, latent, summary) = match data {
         LearnData::Experiments(d) => {

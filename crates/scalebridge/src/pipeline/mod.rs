@@ -24,9 +24,11 @@ pub mod simulate;
 use crate::error::{Error, Result};
 use crate::walkers::Domain;
 
-/// Progress of a long job: phases of known length, advanced from any thread.
+/// Progress of a long job: phases, advanced from any thread.
 pub trait Progress: Sync {
-    /// A new phase of `total` units called `what`.
+    /// A new phase of `total` units called `what`; `total = 0` when the length is not known in
+    /// advance (a fit's sweeps, which stop at its convergence rule long before the cap): no
+    /// bar and no estimate of the time left then, and the phase's messages say how far it got.
     fn start(&self, what: &str, total: u64);
     /// `k` more units done.
     fn inc(&self, k: u64);
