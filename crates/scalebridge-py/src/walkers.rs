@@ -239,21 +239,19 @@ pub fn learn(
             }
         }
     }
-    let spec = match law {
+    let family = match law {
         "polynomial" => {
             options.range = Some(M);
             options.order = Some(order);
-            options.spec("polynomial")
+            "polynomial"
         }
-        "kernel" => options.spec("kernel"),
+        "kernel" => "kernel",
         other => return Err(bad("law", format!("`{other}`: `polynomial` or `kernel`"))),
-    }
-    .py_err()?;
+    };
     // a kernel law whose hop range is left open widens it (`LearnerParams::widen_hop`)
-    let widen = law == "kernel" && options.hop.is_none();
     let params = LearnerParams::default()
-        .law(spec)
-        .widen_hop(widen)
+        .law_options(&options, family)
+        .py_err()?
         .per_bin_noise(per_bin_noise)
         .method(method)
         .max_iter(max_iter)

@@ -184,9 +184,13 @@ impl LearnerParams {
     /// law whose hop range the options leave open starts at the default and widens it
     /// ([`LearnerParams::widen_hop`]).
     pub fn law_options(self, options: &crate::law::LawOptions, family: &str) -> Result<Self> {
-        let spec = options.spec(family)?;
-        let widen = matches!(spec, LawSpec::Kernel { .. }) && options.hop.is_none();
-        Ok(self.law(spec).widen_hop(widen))
+        Ok(self.law_with_hop(options.spec(family)?, options.hop))
+    }
+    /// The law `spec`, where `hop` is the hop range the user gave (`None`: left open, so a
+    /// kernel law widens it, [`LearnerParams::widen_hop`]).
+    pub fn law_with_hop(self, spec: LawSpec, hop: Option<usize>) -> Self {
+        let widen = matches!(spec, LawSpec::Kernel { .. }) && hop.is_none();
+        self.law(spec).widen_hop(widen)
     }
 
     /// Checks every range (the library range against `nc` is checked at fit time).

@@ -228,7 +228,7 @@ pub struct Fitted {
 }
 
 /// The range a search kept: the last, unless its share of the moved mass at the edges did not
-/// fall below the one before ([`fit`]).
+/// fall below the one before ([`fit`] stops there and returns the narrower fit).
 pub fn kept(tries: &[HopTry]) -> &HopTry {
     let share = |t: &HopTry| t.edge_share[0].max(t.edge_share[1]);
     match tries {
@@ -296,18 +296,13 @@ pub fn fit(
             elbo_active: fitted.posterior.active_law_elbo().ok(),
             iterations: fitted.posterior.iterations,
         });
-        let edge = share[0].max(share[1]);
-        let fell = tries.len() < 2 || {
-            let before = tries[tries.len() - 2].edge_share;
-            edge < before[0].max(before[1])
-        };
-        if !fell {
+        if kept(&tries).hop != hop {
             // the wider range did not take the mass off the edge: keep the narrower fit
             fitted = narrower.take().expect("a narrower fit before a wider one");
             break;
         }
         let wider_hop = next_hop(hop, share, nc);
-        if edge <= crate::law::kernel::EDGE_WARNING || wider_hop <= hop {
+        if share[0].max(share[1]) <= crate::law::kernel::EDGE_WARNING || wider_hop <= hop {
             break;
         }
         let wider = params.clone().law(LawSpec::Kernel {

@@ -437,8 +437,7 @@ pub fn run(
     for spec in &specs {
         say(&format!("learning the coarse law: {}", spec.summary()));
         let params = LearnerParams::default()
-            .law(spec.clone())
-            .widen_hop(matches!(spec, LawSpec::Kernel { .. }) && learn_s.hop.is_none())
+            .law_with_hop(spec.clone(), learn_s.hop)
             .per_bin_noise(learn_s.per_bin_noise)
             .method(LatentMethod::Newton)
             .max_iter(learn_s.max_iter)
