@@ -7,8 +7,8 @@ use numpy::{PyArray1, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use scalebridge::pipeline::predict::{
-    PredictOptions, check_reference, model_domain, predict_from, start_from_positions,
-    start_of_experiment,
+    PredictOptions, check_reference, extrapolation_warning, model_domain, predict_from,
+    start_from_positions, start_of_experiment,
 };
 use scalebridge::prediction::{Band, coverage};
 use scalebridge::walkers::Domain;
@@ -133,7 +133,12 @@ pub fn predict_model<'py>(
     let (start, nf) = match (initial, data, experiment) {
         (Some(x), None, None) => {
             let pos = floats(x, "initial", &[1], "float64 walker positions (nf,)")?;
-            start_from_positions(&pos.into_raw_vec_and_offset().0, &dom, nc, "initial").py_err()?
+            let pos = pos.into_raw_vec_and_offset().0;
+            let started = start_from_positions(&pos, &dom, nc, "initial").py_err()?;
+            if let Some(w) = extrapolation_warning(posterior, &pos, &dom) {
+                py.import("warnings")?.call_method1("warn", (w,))?;
+            }
+            started
         }
         (None, Some(d), Some(i)) => {
             // (X0, counts) experiments, or counts (N, T+1, nc) trajectories

@@ -103,6 +103,19 @@ def test_prediction_shapes_two_bin_and_coverage(experiments, model):
     assert len(cov[12]["coverage"]) == 5
 
 
+def test_a_start_outside_the_training_states_warns(model):
+    """A box (every walker in 3 of 12 bins) lies outside the states the model was learned on:
+    a UserWarning names it; a uniform start gets none."""
+    box = np.linspace(-0.2, 0.2, 480, endpoint=False)
+    with pytest.warns(UserWarning, match="lies outside the coarse states .* empty bins"):
+        model.predict(box, horizon=2, bins=(12,), samples=20)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.predict(np.linspace(-1, 1, 480, endpoint=False), horizon=2, bins=(12,), samples=20)
+
+
 def test_trajectories_learn_and_continue():
     t = sb.simulate("advdiff", 6, seed=5, trajectory=4, **SMALL)
     m = sb.learn(counts=t["counts"], M=1, order=1, domain=tuple(t["domain"]), max_iter=60)

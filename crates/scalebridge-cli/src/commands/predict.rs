@@ -42,6 +42,9 @@ pub fn run(args: PredictArgs) -> Result<()> {
             "note: the model does not know its coarse step Δt (no manifest beside its data): times are in coarse steps"
         );
     }
+    if let Some(w) = &o.extrapolation {
+        eprintln!("warning: {w}");
+    }
     if !args.quiet {
         for c in &o.coverage {
             println!(

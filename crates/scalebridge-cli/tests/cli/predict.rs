@@ -91,6 +91,16 @@ fn predict_writes_bands_two_bin_and_coverage_bit_for_bit() {
             s(&out),
         ]);
         assert!(res.status.success(), "{}", stderr(&res));
+        // the start (all walkers in 7 of 24 bins) lies outside the training experiments'
+        // states: a warning on stderr, recorded in the manifest (inference::state_range)
+        assert!(
+            stderr(&res).contains("warning: the initial state lies outside the coarse states")
+                && stderr(&res).contains("17 empty bins"),
+            "{}",
+            stderr(&res)
+        );
+        let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+        assert!(manifest.contains("\"extrapolation\": \"the initial state lies outside"));
         bytes.push(std::fs::read(out.join("density_bins96.npz")).unwrap());
     }
     assert_eq!(

@@ -105,6 +105,11 @@ fn broken_model_files_are_one_line_errors() {
     });
     let o = predict_experiment(&m, &data, "0", &dir.join("p"));
     assert_bad_input(&o, &["posterior.json", "theta_cov_marginal"]);
+    // a training-state range upside down (the range a prediction's start is checked against)
+    let m = tampered(&dir, "bad-range", |v| {
+        v["training_states"]["density"] = serde_json::json!([3.0, 0.5]);
+    });
+    assert_bad_input(&run(&["show", &m]), &["posterior.json", "training_states"]);
     // a latent.npz with fewer rows than the data used to panic `predict`
     let m = tampered(&dir, "short-latent", |_| {});
     let latent = Path::new(&m).join("latent.npz");

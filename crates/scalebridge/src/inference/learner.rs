@@ -407,6 +407,7 @@ impl Learner {
             data_fingerprint: data.fingerprint.clone(),
             params: p.clone(),
             trajectories: None,
+            training_states: crate::inference::StateRange::of_experiments(data),
         }
         .posterior();
         let to_arr = |v: Vec<f64>| {

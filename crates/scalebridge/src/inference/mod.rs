@@ -14,6 +14,7 @@
 //! | [`evidence`] | the ELBO of the active law, which `compare` and `run` rank laws by |
 //! | [`learner`] | the coordinate-ascent loop |
 //! | [`posterior`] | the immutable fitted [`Posterior`] that everything downstream consumes |
+//! | [`state_range`] | the range of the coarse states a law was learned on (what a prediction's start is checked against) |
 //! | [`draws`] | posterior draws of `θ` and `v` (reproducible from a seed) |
 //! | [`trajectory`] | learning from trajectories: every coarse state latent (SPEC A.10) |
 
@@ -27,6 +28,7 @@ pub mod latent;
 pub mod learner;
 pub mod params;
 pub mod posterior;
+pub mod state_range;
 pub mod trajectory;
 pub mod updates;
 
@@ -37,4 +39,5 @@ pub use data::{LikelihoodForm, TrainingData};
 pub use learner::{IterationInfo, Learner};
 pub use params::{DEFAULT_TOL, LatentMethod, LearnerParams, Priors, ValidParams};
 pub use posterior::{Latent, NoiseVar, Posterior, TrainingRuns};
+pub use state_range::StateRange;
 pub use trajectory::{LatentTrajectories, TrajectoryData};

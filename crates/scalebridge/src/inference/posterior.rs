@@ -120,6 +120,11 @@ pub struct Posterior {
     /// transitions `runs·steps`, `nf` the mean number of walkers per observation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trajectories: Option<TrainingRuns>,
+    /// The range of the coarse states the law was learned on, what a prediction's start is
+    /// checked against ([`crate::inference::state_range`]); absent in files written before
+    /// 2026-12-07 (no check then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_states: Option<crate::inference::StateRange>,
 }
 
 /// The shape of the trajectories a model was learned from.
@@ -164,6 +169,7 @@ pub(crate) struct Assembly<'a> {
     pub data_fingerprint: String,
     pub params: LearnerParams,
     pub trajectories: Option<TrainingRuns>,
+    pub training_states: Option<crate::inference::StateRange>,
 }
 
 impl Assembly<'_> {
@@ -206,6 +212,7 @@ impl Assembly<'_> {
             data_fingerprint: self.data_fingerprint,
             params: self.params,
             trajectories: self.trajectories,
+            training_states: self.training_states,
         }
     }
 }
@@ -360,6 +367,24 @@ impl Posterior {
                 ));
             }
         }
+        if let Some(r) = &self.training_states {
+            let [lo, hi] = r.density;
+            if !(lo.is_finite() && hi.is_finite() && 0.0 <= lo && lo <= hi) {
+                return Err(bad(
+                    "training_states",
+                    format!("density [{lo}, {hi}] is not a range of relative densities >= 0"),
+                ));
+            }
+            if !(r.max_jump.is_finite() && r.max_jump >= 0.0) || r.max_empty > self.nc {
+                return Err(bad(
+                    "training_states",
+                    format!(
+                        "max_jump {} must be finite and >= 0, max_empty {} at most nc = {}",
+                        r.max_jump, r.max_empty, self.nc
+                    ),
+                ));
+            }
+        }
         let law = self.law.build().map_err(|e| bad("law", e.to_string()))?;
         law.check(self.nc).map_err(|e| bad("law", e.to_string()))?;
         if law.names() != self.names {
@@ -472,6 +497,14 @@ impl Posterior {
                 None => format!("{} controlled one-step experiments (X0 known)", self.n),
             }
         );
+        if let Some(r) = &self.training_states {
+            let _ = writeln!(
+                s,
+                "states: bins at {:.3} to {:.2} times the mean density, jumps between neighbours \
+                 up to {:.2}, at most {} empty bins (a prediction from outside warns)",
+                r.density[0], r.density[1], r.max_jump, r.max_empty
+            );
+        }
         let _ = writeln!(
             s,
             "{} after {} iterations ({} path)",

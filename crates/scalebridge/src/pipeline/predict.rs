@@ -107,6 +107,9 @@ pub struct Predicted {
     pub dt: Option<f64>,
     /// The reference replicas' positions `(R, T+1, nf)`, when given.
     pub reference: Option<ndarray::Array3<f64>>,
+    /// The warning for a new fine state outside the coarse states the law was learned on
+    /// ([`crate::inference::state_range`]), `None` inside (or for a training experiment's start).
+    pub extrapolation: Option<String>,
 }
 
 /// The fields of a `predict` manifest.
@@ -136,6 +139,9 @@ pub struct PredictManifest {
     pub reference: Option<PathBuf>,
     /// Wall time of the sampling.
     pub seconds: f64,
+    /// The warning for a start outside the coarse states the law was learned on, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extrapolation: Option<String>,
 }
 
 /// Parses `k1:k2` pairs of coarse bins `< nc`.
@@ -253,6 +259,22 @@ pub fn start_from_positions(
         Start::from_counts(&bin_counts(positions, domain, nc)),
         positions.len(),
     ))
+}
+
+/// The warning for a prediction from the fine state `positions` when its coarse state lies
+/// outside the states the model was learned on ([`crate::inference::StateRange`]); `None`
+/// inside, or for a model that does not record them.
+pub fn extrapolation_warning(
+    posterior: &Posterior,
+    positions: &[f64],
+    domain: &Domain,
+) -> Option<String> {
+    let range = posterior.training_states.as_ref()?;
+    let counts: Vec<f64> = bin_counts(positions, domain, posterior.nc)
+        .iter()
+        .map(|&c| c as f64)
+        .collect();
+    range.warning(&counts)
 }
 
 /// Checks that `data` is what the model was learned on (same fingerprint); returns the array
@@ -453,6 +475,7 @@ pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
             format!("{d} is not a time step (finite, > 0)"),
         ));
     }
+    let mut extrapolation = None;
     let (start, nf) = match &job.start {
         StartFrom::Initial(path) => {
             let x = read_npy_f64_1d(path)?;
@@ -463,7 +486,9 @@ pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
                     "no positions: expected a 1-D array (nf,)",
                 ));
             }
-            start_from_positions(&x, &domain, nc, &path.display().to_string())?
+            let started = start_from_positions(&x, &domain, nc, &path.display().to_string())?;
+            extrapolation = extrapolation_warning(posterior, &x, &domain);
+            started
         }
         StartFrom::Experiment { data, experiment } => {
             let d = match posterior.trajectories {
@@ -532,6 +557,7 @@ pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
             nf,
             reference: job.reference.clone(),
             seconds,
+            extrapolation: extrapolation.clone(),
         },
     )
     .write(out.staged())?;
@@ -543,5 +569,6 @@ pub fn predict(job: &PredictJob, progress: &dyn Progress) -> Result<Predicted> {
         seconds,
         dt,
         reference,
+        extrapolation,
     })
 }

@@ -597,6 +597,10 @@ pub fn run(
             posterior.law.family()
         ));
     }
+    if let Some(w) = &predicted.extrapolation {
+        say(&format!("warning: {w}"));
+        summary.push(format!("warning: {w}"));
+    }
     if let Some(finer) = pred.bins.iter().filter(|&&b| b > posterior.nc).min() {
         summary.push(format!(
             "on {finer} bins and finer, the walkers of a model bin spread by the {} within-bin profile",

@@ -169,6 +169,8 @@ struct Outcome {
     linear96: (usize, f64, f64, f64),
     /// The ELBO of the active law (what `compare` and `run` rank by).
     elbo: f64,
+    /// The warning for a start outside the training states (`inference::state_range`), if any.
+    extrapolation: Option<String>,
 }
 
 /// Writes trajectories' `counts` `(N, T+1, nc)` and `domain` compressed (what a user's
@@ -298,7 +300,8 @@ fn study_from(
     .unwrap();
     refs.write_npz(&dir.join("trajectory.npz")).unwrap();
     let elbo_active = learned.posterior.active_law_elbo().unwrap();
-    let predicted = |bins: Vec<usize>, within: WithinBin, out: &str| {
+    let mut extrapolation = None;
+    let mut predicted = |bins: Vec<usize>, within: WithinBin, out: &str| {
         let p = predict(
             &PredictJob {
                 model: dir.join("model"),
@@ -317,6 +320,7 @@ fn study_from(
             &Silent,
         )
         .unwrap();
+        extrapolation = p.extrapolation.clone();
         let rows = p
             .coverage
             .iter()
@@ -335,10 +339,14 @@ fn study_from(
     let rows = predicted(vec![24, 96], WithinBin::default(), "prediction");
     let linear96 = predicted(vec![96], WithinBin::Linear, "prediction-linear")[0];
     std::fs::remove_dir_all(&dir).ok();
+    if let Some(w) = &extrapolation {
+        eprintln!("{name} ({family}, {tag}): {w}");
+    }
     Outcome {
         rows,
         linear96,
         elbo: elbo_active,
+        extrapolation,
     }
 }
 
@@ -406,6 +414,8 @@ fn kernel_law_predicts_a_heterogeneous_medium() {
     let k = study("hetero-drift", &sys, 2.0, &start, "kernel");
     let p = study("hetero-drift", &sys, 2.0, &start, "polynomial");
     assert_bars("hetero-drift", &k, &p);
+    // a smooth bump lies among the training fields' states: no applicability warning
+    assert_eq!(k.extrapolation, None);
 }
 
 #[test]
@@ -422,6 +432,12 @@ fn kernel_law_predicts_nonlinear_diffusion_with_empty_bins() {
     let k = study("density-hop", &sys, 2.5, &start, "kernel");
     let p = study("density-hop", &sys, 2.5, &start, "polynomial");
     assert_bars("density-hop", &k, &p);
+    // the box is flagged as outside the training states (its 20 empty bins; none of the 64
+    // random fields or their next states had more than a handful), for either law
+    for o in [&k, &p] {
+        let w = o.extrapolation.as_deref().unwrap_or("none");
+        assert!(w.contains("20 empty bins"), "{w}");
+    }
 }
 
 /// Issue 12, done-when 3, on the heterogeneous medium: the kernel law learned from 16
@@ -450,6 +466,7 @@ fn kernel_law_from_trajectories_beats_one_step_training() {
         Training::Trajectories,
     );
     let one = study("hetero-drift", &sys, 2.0, &start, "kernel");
+    assert_eq!(runs.extrapolation, None);
     for (&row, &(_, cov1, err1, _)) in runs.rows.iter().zip(&one.rows) {
         let (bins, cov, err, _) = row;
         assert_issue12_bars(&format!("{bins} bins"), row, bins == 24);

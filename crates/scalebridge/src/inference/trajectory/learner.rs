@@ -765,6 +765,7 @@ impl Learner {
                 steps,
                 start_prior_var: prior_var,
             }),
+            training_states: crate::inference::StateRange::of_runs(data),
         }
         .posterior();
         let mut mean = Array3::<f64>::zeros((n, t1, nc));

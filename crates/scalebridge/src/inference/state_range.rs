@@ -1,0 +1,185 @@
+//! Where a law was learned: the coarse states its training data visited, and whether a
+//! prediction's start lies among them.
+//!
+//! A law learned on some states and applied to others extrapolates, and nothing in its
+//! posterior knows: the error bars of `θ` measure how well the training states pin the law
+//! down, not how the law behaves elsewhere. Measured (`docs/learning.md`, `unseen.rs`): the
+//! density-hop system learned from 16 smooth runs predicts a box start (20 empty bins, six
+//! times the mean density, sharp edges) with error 0.17 and coverage 0.74, the same law from a
+//! smooth bump 0.038 and 0.996. So a prediction from a new fine state is checked against the
+//! range of the training states — an applicability domain as a bounding box of three
+//! descriptors of a coarse state, each in units of the relative density `u_j = nc·ρ_j` (1 in
+//! every bin of a uniform state):
+//!
+//! * the smallest and the largest `u_j` of any bin;
+//! * the largest jump `|u_{j+1} − u_j|` between neighbouring bins (periodic): how sharp a
+//!   state's edges are;
+//! * the most empty bins of one state.
+//!
+//! The training states are every observed row (counts of every run and time; the `X0` and the
+//! counts after the step of controlled experiments). A start outside the box on any descriptor
+//! gets a warning naming it; nothing is changed in the prediction. The box is the plainest
+//! applicability domain there is: it can miss an unseen combination of seen values, and it
+//! sees the observed counts, so a start with fewer walkers than the training rows reaches
+//! further by sampling noise alone.
+
+use super::{TrainingData, TrajectoryData};
+use serde::{Deserialize, Serialize};
+
+/// The range of the coarse states a law was learned on (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StateRange {
+    /// The smallest and the largest relative density `u_j = nc·ρ_j` of any bin.
+    pub density: [f64; 2],
+    /// The largest jump of `u` between neighbouring bins.
+    pub max_jump: f64,
+    /// The most empty bins of one state.
+    pub max_empty: usize,
+}
+
+/// The descriptors of one state: `(min u, max u, max jump, empty bins)`; `None` for a state
+/// with no walkers (or no finite, non-negative weights).
+fn describe(weights: &[f64]) -> Option<(f64, f64, f64, usize)> {
+    let nc = weights.len();
+    let total: f64 = weights.iter().sum();
+    if nc == 0 || !(total.is_finite() && total > 0.0) || weights.iter().any(|w| *w < 0.0) {
+        return None;
+    }
+    let u: Vec<f64> = weights.iter().map(|w| nc as f64 * w / total).collect();
+    let lo = u.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = u.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let jump = (0..nc)
+        .map(|j| (u[(j + 1) % nc] - u[j]).abs())
+        .fold(0.0, f64::max);
+    let empty = weights.iter().filter(|w| **w == 0.0).count();
+    Some((lo, hi, jump, empty))
+}
+
+impl StateRange {
+    /// The range of the states `rows` (each the counts, or any non-negative weights, of one
+    /// state's bins); `None` when no row holds a walker.
+    pub fn of_states<'a>(rows: impl IntoIterator<Item = &'a [f64]>) -> Option<Self> {
+        rows.into_iter()
+            .filter_map(describe)
+            .fold(None, |acc, (lo, hi, jump, empty)| {
+                Some(match acc {
+                    None => StateRange {
+                        density: [lo, hi],
+                        max_jump: jump,
+                        max_empty: empty,
+                    },
+                    Some(r) => StateRange {
+                        density: [r.density[0].min(lo), r.density[1].max(hi)],
+                        max_jump: r.max_jump.max(jump),
+                        max_empty: r.max_empty.max(empty),
+                    },
+                })
+            })
+    }
+
+    /// The states of controlled experiments: every `X0` (as `ρ = softmax(X0)`) and the counts
+    /// after the step.
+    pub fn of_experiments(data: &TrainingData) -> Option<Self> {
+        let starts: Vec<Vec<f64>> = (0..data.n)
+            .map(|i| crate::math::softmax(data.x0_row(i)))
+            .collect();
+        Self::of_states(
+            starts
+                .iter()
+                .map(|r| r.as_slice())
+                .chain(data.counts.chunks(data.nc.max(1))),
+        )
+    }
+
+    /// The states of trajectories: the counts of every run at every time.
+    pub fn of_runs(data: &TrajectoryData) -> Option<Self> {
+        Self::of_states(
+            (0..data.n).flat_map(|i| (0..=data.steps).map(move |t| data.counts_at(i, t))),
+        )
+    }
+
+    /// What puts the state `counts` (its bins' walker counts) outside this range, one phrase
+    /// per descriptor; empty when it lies inside.
+    pub fn outside(&self, counts: &[f64]) -> Vec<String> {
+        let Some((lo, hi, jump, empty)) = describe(counts) else {
+            return Vec::new();
+        };
+        let mut why = Vec::new();
+        if hi > self.density[1] {
+            why.push(format!(
+                "a bin at {hi:.2} times the mean density, above the {:.2} of any training state",
+                self.density[1]
+            ));
+        }
+        if lo < self.density[0] {
+            why.push(format!(
+                "a bin at {lo:.3} times the mean density, below the {:.3} of any training state",
+                self.density[0]
+            ));
+        }
+        if empty > self.max_empty {
+            why.push(format!(
+                "{empty} empty bins, where no training state had more than {}",
+                self.max_empty
+            ));
+        }
+        if jump > self.max_jump {
+            why.push(format!(
+                "a jump of {jump:.2} times the mean density between neighbouring bins, steeper \
+                 than the {:.2} of any training state",
+                self.max_jump
+            ));
+        }
+        why
+    }
+
+    /// The warning for a start `counts` outside this range, `None` inside.
+    pub fn warning(&self, counts: &[f64]) -> Option<String> {
+        let why = self.outside(counts);
+        (!why.is_empty()).then(|| {
+            format!(
+                "the initial state lies outside the coarse states the law was learned on: {}. \
+                 The law extrapolates there, and its bands do not include that error \
+                 (docs/prediction.md, applicability)",
+                why.join("; ")
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Smooth training states; a state inside their range gets no warning, a box start (empty
+    /// bins, a high and sharp plateau) one naming all three of its excesses.
+    #[test]
+    fn a_box_lies_outside_smooth_states_and_a_gentle_bump_inside() {
+        let nc = 24;
+        let bump = |a: f64, c: f64| -> Vec<f64> {
+            (0..nc)
+                .map(|j| {
+                    100.0
+                        * (a * (2.0 * std::f64::consts::PI * (j as f64 - c) / nc as f64).cos())
+                            .exp()
+                })
+                .collect()
+        };
+        let train: Vec<Vec<f64>> = (0..8).map(|k| bump(2.0, 3.0 * k as f64)).collect();
+        let range = StateRange::of_states(train.iter().map(|r| r.as_slice())).unwrap();
+        // u = nc·e^{a cos}/Σ: the peak of a bump of amplitude 2 is e²/I0(2) ≈ 3.2
+        assert!((range.density[1] - 3.2).abs() < 0.1, "{range:?}");
+        assert_eq!(range.max_empty, 0);
+        assert!(range.warning(&bump(1.5, 7.0)).is_none());
+        let mut boxed = vec![0.0; nc];
+        boxed[10..14].fill(600.0);
+        let why = range.outside(&boxed);
+        assert_eq!(why.len(), 4, "{why:?}");
+        assert!(why[0].contains("6.00 times"), "{why:?}");
+        assert!(why[2].starts_with("20 empty bins"), "{why:?}");
+        assert!(range.warning(&boxed).unwrap().contains("extrapolates"));
+        // a state with no walkers says nothing; neither do rows without any
+        assert!(range.outside(&vec![0.0; nc]).is_empty());
+        assert!(StateRange::of_states([vec![0.0; nc].as_slice()]).is_none());
+    }
+}
