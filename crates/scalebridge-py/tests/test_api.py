@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -109,8 +110,6 @@ def test_a_start_outside_the_training_states_warns(model):
     box = np.linspace(-0.2, 0.2, 480, endpoint=False)
     with pytest.warns(UserWarning, match="lies outside the coarse states .* empty bins"):
         model.predict(box, horizon=2, bins=(12,), samples=20)
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.predict(np.linspace(-1, 1, 480, endpoint=False), horizon=2, bins=(12,), samples=20)

@@ -107,13 +107,15 @@ impl StateRange {
         let mut why = Vec::new();
         if hi > self.density[1] {
             why.push(format!(
-                "a bin at {hi:.2} times the mean density, above the {:.2} of any training state",
+                "a bin at {hi:.2} times the mean density, where no training state had one above \
+                 {:.2}",
                 self.density[1]
             ));
         }
         if lo < self.density[0] {
             why.push(format!(
-                "a bin at {lo:.3} times the mean density, below the {:.3} of any training state",
+                "a bin at {lo:.3} times the mean density, where no training state had one below \
+                 {:.3}",
                 self.density[0]
             ));
         }
@@ -125,8 +127,8 @@ impl StateRange {
         }
         if jump > self.max_jump {
             why.push(format!(
-                "a jump of {jump:.2} times the mean density between neighbouring bins, steeper \
-                 than the {:.2} of any training state",
+                "a jump of {jump:.2} times the mean density between neighbouring bins, where no \
+                 training state had one above {:.2}",
                 self.max_jump
             ));
         }
