@@ -603,6 +603,63 @@ fn kernel_law_keeps_the_modes_the_bins_resolve() {
     continue_run(&dir.join("default"), &file, 0, &dir.join("pred"));
 }
 
+/// On 4 bins a kernel law with the hop range left open starts at `B = 1` (the default 2 would
+/// wrap a hop onto itself, `2B + 1 > nc`); a range given as 2 is refused with exit code 2.
+#[test]
+fn kernel_law_on_few_bins_starts_at_the_widest_range_they_allow() {
+    let dir = tmp("learn-kernel-bins4");
+    let data = dir.join("data");
+    let res = run(&[
+        "simulate",
+        "--system",
+        "advdiff",
+        "--n",
+        "4",
+        "--trajectory",
+        "3",
+        "--nf",
+        "600",
+        "--bins",
+        "4",
+        "--seed",
+        "2",
+        "--quiet",
+        "--out",
+        s(&data),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let file = data.join("trajectory.npz");
+    let model = dir.join("m");
+    let res = run(&[
+        "learn",
+        "--data",
+        s(&file),
+        "--law",
+        "kernel",
+        "--quiet",
+        "--out",
+        s(&model),
+    ]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    let post: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(model.join("posterior.json")).unwrap()).unwrap();
+    assert_eq!(post["law"]["hop"], 1);
+    let res = run(&[
+        "learn",
+        "--data",
+        s(&file),
+        "--law",
+        "kernel",
+        "--hop",
+        "2",
+        "--quiet",
+        "--out",
+        s(&dir.join("m2")),
+    ]);
+    assert_eq!(res.status.code(), Some(2), "{}", stderr(&res));
+    assert!(stderr(&res).contains("2B+1 <= nc = 4"), "{}", stderr(&res));
+}
+
 /// `X0` written as float32 (NumPy's default for many user pipelines) is read and widened.
 #[test]
 fn float32_x0_is_read() {

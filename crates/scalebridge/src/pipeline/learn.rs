@@ -378,8 +378,15 @@ fn fit_once(
     source: &str,
     progress: &dyn Progress,
 ) -> Result<Fitted> {
-    // position modes the binning cannot resolve are dropped (`LawSpec::at_bins`)
-    let at_bins = params.law.at_bins(data.nc());
+    // position modes the binning cannot resolve are dropped (`LawSpec::at_bins`), and a hop
+    // range left open starts no wider than the bins allow (`2B + 1 <= nc`: B = 1 on 3 or 4
+    // bins, where the default 2 would be refused)
+    let mut at_bins = params.law.at_bins(data.nc());
+    if let LawSpec::Kernel { hop, .. } = &mut at_bins
+        && params.widen_hop
+    {
+        *hop = (*hop).min((data.nc().saturating_sub(1) / 2).max(1));
+    }
     let learner = Learner::new(params.clone().law(at_bins).check()?)?;
     learner.law().check(data.nc())?;
     let started = Instant::now();
