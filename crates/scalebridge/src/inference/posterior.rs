@@ -375,6 +375,17 @@ impl Posterior {
                     format!("density [{lo}, {hi}] is not a range of relative densities >= 0"),
                 ));
             }
+            if r.unvisited.windows(2).any(|w| w[0] >= w[1])
+                || r.unvisited.last().is_some_and(|&j| j >= self.nc)
+            {
+                return Err(bad(
+                    "training_states",
+                    format!(
+                        "unvisited must list bins in increasing order, each < nc = {}",
+                        self.nc
+                    ),
+                ));
+            }
             if !(r.max_jump.is_finite() && r.max_jump >= 0.0) || r.max_empty > self.nc {
                 return Err(bad(
                     "training_states",
@@ -501,8 +512,16 @@ impl Posterior {
             let _ = writeln!(
                 s,
                 "states: bins at {:.3} to {:.2} times the mean density, jumps between neighbours \
-                 up to {:.2}, at most {} empty bins (a prediction from outside warns)",
-                r.density[0], r.density[1], r.max_jump, r.max_empty
+                 up to {:.2}, at most {} empty bins{} (a prediction from outside warns)",
+                r.density[0],
+                r.density[1],
+                r.max_jump,
+                r.max_empty,
+                if r.unvisited.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} bin(s) never visited", r.unvisited.len())
+                }
             );
         }
         let _ = writeln!(

@@ -9,12 +9,14 @@
 //! smooth bump 0.038 and 0.996. So a prediction from a new fine state is checked against the
 //! range of the training states — an applicability domain as a bounding box of three
 //! descriptors of a coarse state, each in units of the relative density `u_j = nc·ρ_j` (1 in
-//! every bin of a uniform state):
+//! every bin of a uniform state), and one per bin:
 //!
 //! * the smallest and the largest `u_j` of any bin;
 //! * the largest jump `|u_{j+1} − u_j|` between neighbouring bins (periodic): how sharp a
 //!   state's edges are;
-//! * the most empty bins of one state.
+//! * the most empty bins of one state;
+//! * the bins no training state had a walker in (a law with position-dependent terms was
+//!   never shown one there; the pooled descriptors cannot see it).
 //!
 //! The training states are every observed row (counts of every run and time; the `X0` and the
 //! counts after the step of controlled experiments). A start outside the box on any descriptor
@@ -27,7 +29,7 @@ use super::{TrainingData, TrajectoryData};
 use serde::{Deserialize, Serialize};
 
 /// The range of the coarse states a law was learned on (see the module docs).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StateRange {
     /// The smallest and the largest relative density `u_j = nc·ρ_j` of any bin.
     pub density: [f64; 2],
@@ -35,6 +37,10 @@ pub struct StateRange {
     pub max_jump: f64,
     /// The most empty bins of one state.
     pub max_empty: usize,
+    /// The bins (0-based) that no training state had a walker in, in order: where a law with
+    /// position-dependent terms was never shown a walker.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unvisited: Vec<usize>,
 }
 
 /// The descriptors of one state: `(min u, max u, max jump, empty bins)`; `None` for a state
@@ -59,22 +65,37 @@ impl StateRange {
     /// The range of the states `rows` (each the counts, or any non-negative weights, of one
     /// state's bins); `None` when no row holds a walker.
     pub fn of_states<'a>(rows: impl IntoIterator<Item = &'a [f64]>) -> Option<Self> {
-        rows.into_iter()
-            .filter_map(describe)
-            .fold(None, |acc, (lo, hi, jump, empty)| {
-                Some(match acc {
-                    None => StateRange {
-                        density: [lo, hi],
-                        max_jump: jump,
-                        max_empty: empty,
-                    },
-                    Some(r) => StateRange {
-                        density: [r.density[0].min(lo), r.density[1].max(hi)],
-                        max_jump: r.max_jump.max(jump),
-                        max_empty: r.max_empty.max(empty),
-                    },
-                })
-            })
+        let mut range: Option<StateRange> = None;
+        let mut visited: Vec<bool> = Vec::new();
+        for row in rows {
+            let Some((lo, hi, jump, empty)) = describe(row) else {
+                continue;
+            };
+            if visited.len() < row.len() {
+                visited.resize(row.len(), false);
+            }
+            for (v, w) in visited.iter_mut().zip(row) {
+                *v |= *w > 0.0;
+            }
+            range = Some(match range {
+                None => StateRange {
+                    density: [lo, hi],
+                    max_jump: jump,
+                    max_empty: empty,
+                    unvisited: Vec::new(),
+                },
+                Some(r) => StateRange {
+                    density: [r.density[0].min(lo), r.density[1].max(hi)],
+                    max_jump: r.max_jump.max(jump),
+                    max_empty: r.max_empty.max(empty),
+                    unvisited: Vec::new(),
+                },
+            });
+        }
+        range.map(|mut r| {
+            r.unvisited = (0..visited.len()).filter(|&j| !visited[j]).collect();
+            r
+        })
     }
 
     /// The states of controlled experiments: every `X0` (as `ρ = softmax(X0)`) and the counts
@@ -123,6 +144,18 @@ impl StateRange {
             why.push(format!(
                 "{empty} empty bins, where no training state had more than {}",
                 self.max_empty
+            ));
+        }
+        let entered: Vec<usize> = self
+            .unvisited
+            .iter()
+            .copied()
+            .filter(|&j| counts.get(j).is_some_and(|c| *c > 0.0))
+            .collect();
+        if let Some(first) = entered.first() {
+            why.push(format!(
+                "walkers in {} bin(s) (bin {first} the first) where no training state had any",
+                entered.len()
             ));
         }
         if jump > self.max_jump {
@@ -180,6 +213,29 @@ mod tests {
         assert!(why[0].contains("6.00 times"), "{why:?}");
         assert!(why[2].starts_with("20 empty bins"), "{why:?}");
         assert!(range.warning(&boxed).unwrap().contains("extrapolates"));
+        assert!(range.unvisited.is_empty());
+        // training states that never reach bins 0..6: a uniform start enters them
+        let half: Vec<Vec<f64>> = (0..4)
+            .map(|k| {
+                (0..nc)
+                    .map(|j| {
+                        if j < 6 {
+                            0.0
+                        } else {
+                            50.0 + k as f64 + j as f64
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let range_half = StateRange::of_states(half.iter().map(|r| r.as_slice())).unwrap();
+        assert_eq!(range_half.unvisited, (0..6).collect::<Vec<_>>());
+        let why = range_half.outside(&vec![10.0; nc]);
+        assert!(
+            why.iter()
+                .any(|w| w.starts_with("walkers in 6 bin(s) (bin 0 the first)")),
+            "{why:?}"
+        );
         // a state with no walkers says nothing; neither do rows without any
         assert!(range.outside(&vec![0.0; nc]).is_empty());
         assert!(StateRange::of_states([vec![0.0; nc].as_slice()]).is_none());
