@@ -24,6 +24,9 @@ pub fn run(args: RunArgs) -> Result<()> {
         }
     };
     let r = run_pipeline(&cfg, &out, args.quick, &say, &Bars::new(args.quiet))?;
+    if let Some(w) = &r.predicted.extrapolation {
+        eprintln!("warning: {w}");
+    }
     say("drawing the report");
     let pred = &cfg.predict;
     scalebridge_report::write_report(

@@ -245,6 +245,8 @@ fn run_quick_pipeline() {
     let dir = tmp("pred-run");
     let res = run(&["run", "--quick", "--quiet", "--out", s(&dir)]);
     assert!(res.status.success(), "{}", stderr(&res));
+    // the demo's bump lies among its training states: no applicability warning
+    assert!(!stderr(&res).contains("warning:"), "{}", stderr(&res));
     for f in [
         "data/experiments.npz",
         "model/posterior.json",
@@ -257,6 +259,33 @@ fn run_quick_pipeline() {
     ] {
         assert!(dir.join(f).exists(), "missing {f}");
     }
+}
+
+/// A run whose initial bump (amplitude 8: a peak at about 7 times the mean density) is sharper
+/// than any state of its training experiments warns, on stderr even with `--quiet`, and in
+/// the report's summary.
+#[test]
+fn run_from_a_start_unlike_the_training_states_warns() {
+    let dir = tmp("pred-run-sharp");
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/run-advdiff.toml");
+    let text = std::fs::read_to_string(&base).unwrap();
+    assert!(text.contains("initial_amplitude = 2.0"));
+    let cfg = dir.join("sharp.toml");
+    std::fs::write(
+        &cfg,
+        text.replace("initial_amplitude = 2.0", "initial_amplitude = 8.0"),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let res = run(&["run", s(&cfg), "--quick", "--quiet", "--out", s(&out)]);
+    assert!(res.status.success(), "{}", stderr(&res));
+    assert!(
+        stderr(&res).contains("warning: the initial state lies outside the coarse states"),
+        "{}",
+        stderr(&res)
+    );
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.contains("warning: the initial state lies outside"));
 }
 
 fn coverage(dir: &Path) -> serde_json::Value {

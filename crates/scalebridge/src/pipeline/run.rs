@@ -597,8 +597,8 @@ pub fn run(
             posterior.law.family()
         ));
     }
+    // (the caller prints the warning itself: `predicted.extrapolation`)
     if let Some(w) = &predicted.extrapolation {
-        say(&format!("warning: {w}"));
         summary.push(format!("warning: {w}"));
     }
     if let Some(finer) = pred.bins.iter().filter(|&&b| b > posterior.nc).min() {
