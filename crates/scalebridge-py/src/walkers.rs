@@ -385,6 +385,19 @@ impl Model {
         to_python(py, &self.fitted.manifest.hop_search, "hop_search")
     }
 
+    /// The range of the coarse states the model was learned on (`posterior.json`'s
+    /// `training_states`): a dict with `density` `[min, max]` of `nc·ρ_j`, `max_jump`,
+    /// `max_empty` and, when some bins never held a walker, `unvisited`; `None` for a model
+    /// written before it was recorded. `predict` warns for a start outside it.
+    #[getter]
+    fn training_states<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(
+            py,
+            &self.fitted.posterior.training_states,
+            "training_states",
+        )
+    }
+
     /// The learned law as an equation with error bars (what `scalebridge show` prints).
     fn equation(&self) -> String {
         self.fitted.posterior.equation()

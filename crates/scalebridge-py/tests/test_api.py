@@ -107,6 +107,8 @@ def test_prediction_shapes_two_bin_and_coverage(experiments, model):
 def test_a_start_outside_the_training_states_warns(model):
     """A box (every walker in 3 of 12 bins) lies outside the states the model was learned on:
     a UserWarning names it; a uniform start gets none."""
+    r = model.training_states
+    assert set(r) >= {"density", "max_jump", "max_empty"} and r["max_empty"] < 3
     box = np.linspace(-0.2, 0.2, 480, endpoint=False)
     with pytest.warns(UserWarning, match="lies outside the coarse states .* empty bins"):
         model.predict(box, horizon=2, bins=(12,), samples=20)

@@ -93,6 +93,11 @@ class Model:
         """The hop ranges a kernel law's fit tried when ``hop`` was left open (``hop``,
         ``edge_share`` left/right, ``elbo_active``, ``iterations``); ``None`` otherwise."""
     @property
+    def training_states(self) -> Optional[Dict[str, Any]]:
+        """The range of the coarse states the model was learned on (``density`` [min, max] of
+        ``nc·ρ_j``, ``max_jump``, ``max_empty``, ``unvisited`` when some bins never held a
+        walker); ``predict`` warns (``UserWarning``) for a start outside it."""
+    @property
     def latent(self) -> Dict[str, npt.NDArray[np.float64]]: ...
     def to_dict(self) -> Dict[str, Any]: ...
     def equation(self) -> str:
