@@ -512,15 +512,18 @@ impl Posterior {
             let _ = writeln!(
                 s,
                 "states: bins at {:.3} to {:.2} times the mean density, jumps between neighbours \
-                 up to {:.2}, at most {} empty bins{} (a prediction from outside warns)",
+                 up to {:.2}, at most {}{} (a prediction from outside warns)",
                 r.density[0],
                 r.density[1],
                 r.max_jump,
-                r.max_empty,
+                super::state_range::bins(r.max_empty, "empty bin"),
                 if r.unvisited.is_empty() {
                     String::new()
                 } else {
-                    format!(", {} bin(s) never visited", r.unvisited.len())
+                    format!(
+                        ", {} never visited",
+                        super::state_range::bins(r.unvisited.len(), "bin")
+                    )
                 }
             );
         }

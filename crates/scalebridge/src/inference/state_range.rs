@@ -61,6 +61,15 @@ fn describe(weights: &[f64]) -> Option<(f64, f64, f64, usize)> {
     Some((lo, hi, jump, empty))
 }
 
+/// `n` things, singular or plural: `1 empty bin`, `20 empty bins`.
+pub(crate) fn bins(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 impl StateRange {
     /// The range of the states `rows` (each the counts, or any non-negative weights, of one
     /// state's bins); `None` when no row holds a walker.
@@ -142,7 +151,8 @@ impl StateRange {
         }
         if empty > self.max_empty {
             why.push(format!(
-                "{empty} empty bins, where no training state had more than {}",
+                "{}, where no training state had more than {}",
+                bins(empty, "empty bin"),
                 self.max_empty
             ));
         }
@@ -154,8 +164,8 @@ impl StateRange {
             .collect();
         if let Some(first) = entered.first() {
             why.push(format!(
-                "walkers in {} bin(s) (bin {first} the first) where no training state had any",
-                entered.len()
+                "walkers in {} (bin {first} the first) where no training state had any",
+                bins(entered.len(), "bin")
             ));
         }
         if jump > self.max_jump {
@@ -233,7 +243,7 @@ mod tests {
         let why = range_half.outside(&vec![10.0; nc]);
         assert!(
             why.iter()
-                .any(|w| w.starts_with("walkers in 6 bin(s) (bin 0 the first)")),
+                .any(|w| w.starts_with("walkers in 6 bins (bin 0 the first)")),
             "{why:?}"
         );
         // a state with no walkers says nothing; neither do rows without any
