@@ -517,6 +517,11 @@ fn kernel_law_end_to_end() {
 /// Small advection–diffusion runs in `dir/data`: 4 runs of 3 steps, 600 walkers, 8 bins; the
 /// path of their `trajectory.npz`.
 fn small_runs(dir: &Path) -> PathBuf {
+    small_runs_on(dir, "8")
+}
+
+/// [`small_runs`] on `bins` coarse bins.
+fn small_runs_on(dir: &Path, bins: &str) -> PathBuf {
     let data = dir.join("data");
     let res = run(&[
         "simulate",
@@ -529,7 +534,7 @@ fn small_runs(dir: &Path) -> PathBuf {
         "--nf",
         "600",
         "--bins",
-        "8",
+        bins,
         "--seed",
         "2",
         "--quiet",
@@ -608,27 +613,7 @@ fn kernel_law_keeps_the_modes_the_bins_resolve() {
 #[test]
 fn kernel_law_on_few_bins_starts_at_the_widest_range_they_allow() {
     let dir = tmp("learn-kernel-bins4");
-    let data = dir.join("data");
-    let res = run(&[
-        "simulate",
-        "--system",
-        "advdiff",
-        "--n",
-        "4",
-        "--trajectory",
-        "3",
-        "--nf",
-        "600",
-        "--bins",
-        "4",
-        "--seed",
-        "2",
-        "--quiet",
-        "--out",
-        s(&data),
-    ]);
-    assert!(res.status.success(), "{}", stderr(&res));
-    let file = data.join("trajectory.npz");
+    let file = small_runs_on(&dir, "4");
     let model = dir.join("m");
     let res = run(&[
         "learn",

@@ -74,37 +74,31 @@ impl StateRange {
     /// The range of the states `rows` (each the counts, or any non-negative weights, of one
     /// state's bins); `None` when no row holds a walker.
     pub fn of_states<'a>(rows: impl IntoIterator<Item = &'a [f64]>) -> Option<Self> {
-        let mut range: Option<StateRange> = None;
+        // the empty range, widened by every state that holds a walker
+        let mut range = StateRange {
+            density: [f64::INFINITY, f64::NEG_INFINITY],
+            max_jump: 0.0,
+            max_empty: 0,
+            unvisited: Vec::new(),
+        };
         let mut visited: Vec<bool> = Vec::new();
         for row in rows {
             let Some((lo, hi, jump, empty)) = describe(row) else {
                 continue;
             };
-            if visited.len() < row.len() {
-                visited.resize(row.len(), false);
-            }
+            range.density = [range.density[0].min(lo), range.density[1].max(hi)];
+            range.max_jump = range.max_jump.max(jump);
+            range.max_empty = range.max_empty.max(empty);
+            visited.resize(visited.len().max(row.len()), false);
             for (v, w) in visited.iter_mut().zip(row) {
                 *v |= *w > 0.0;
             }
-            range = Some(match range {
-                None => StateRange {
-                    density: [lo, hi],
-                    max_jump: jump,
-                    max_empty: empty,
-                    unvisited: Vec::new(),
-                },
-                Some(r) => StateRange {
-                    density: [r.density[0].min(lo), r.density[1].max(hi)],
-                    max_jump: r.max_jump.max(jump),
-                    max_empty: r.max_empty.max(empty),
-                    unvisited: Vec::new(),
-                },
-            });
         }
-        range.map(|mut r| {
-            r.unvisited = (0..visited.len()).filter(|&j| !visited[j]).collect();
-            r
-        })
+        if visited.is_empty() {
+            return None;
+        }
+        range.unvisited = (0..visited.len()).filter(|&j| !visited[j]).collect();
+        Some(range)
     }
 
     /// The states of controlled experiments: every `X0` (as `ρ = softmax(X0)`) and the counts

@@ -332,7 +332,7 @@ pub fn fit(
 /// `B + 1`.
 pub fn next_hop(hop: usize, share: [f64; 2], nc: usize) -> usize {
     use statrs::distribution::{ContinuousCDF, Normal};
-    let largest = nc.saturating_sub(1) / 2;
+    let largest = widest_hop(nc);
     let normal = Normal::standard();
     let z = |s: f64| -normal.inverse_cdf(s.clamp(1e-12, 1.0 - 1e-12));
     let edge = hop as f64 - 0.5;
@@ -353,6 +353,12 @@ pub fn next_hop(hop: usize, share: [f64; 2], nc: usize) -> usize {
         2 * hop
     };
     jump.max(hop + 1).min(largest)
+}
+
+/// The widest hop range `nc` bins allow: `2B + 1 ≤ nc` (a hop must not wrap onto itself,
+/// [`crate::law::CoarseLaw::check`] of the kernel law).
+fn widest_hop(nc: usize) -> usize {
+    nc.saturating_sub(1) / 2
 }
 
 /// The inputs of the training transitions, `(n, nc)` row-major: the experiments' `X0`, or the
@@ -385,7 +391,7 @@ fn fit_once(
     if let LawSpec::Kernel { hop, .. } = &mut at_bins
         && params.widen_hop
     {
-        *hop = (*hop).min((data.nc().saturating_sub(1) / 2).max(1));
+        *hop = (*hop).min(widest_hop(data.nc()).max(1));
     }
     let learner = Learner::new(params.clone().law(at_bins).check()?)?;
     learner.law().check(data.nc())?;
